@@ -1,0 +1,91 @@
+"""The Flask application: ``create_app`` is a readable list of steps."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+
+from . import models  # noqa: F401 - registers every model with the metadata
+from .config import INSTANCE_DIR, load_config
+from .extensions import babel, csrf, db, limiter, login, migrate
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app; ``config`` overrides the settings read from the environment."""
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR))
+    app.config.from_mapping(load_config(config))
+    configure_logging(app)
+    configure_extensions(app)
+    configure_blueprints(app)
+    configure_security(app)
+    configure_templates(app)
+    configure_cli(app)
+    return app
+
+
+def configure_logging(app: Flask) -> None:
+    """Plain logs, and no chatty third-party loggers that might print phone numbers or bodies."""
+    app.logger.setLevel(app.config["LOG_LEVEL"])
+    for name in ("twilio", "twilio.http_client", "urllib3"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def configure_extensions(app: Flask) -> None:
+    """Bind the extensions created in ``extensions.py``."""
+    from . import sms
+    from .i18n import select_locale
+
+    INSTANCE_DIR.mkdir(exist_ok=True)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(INSTANCE_DIR.parent / "migrations"), render_as_batch=True)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Europe/Amsterdam")
+    csrf.init_app(app)
+    login.init_app(app)
+    login.login_view = "auth.login_page"
+    login.session_protection = None  # sessions are checked on the server instead
+    from flask_babel import lazy_gettext as _l
+
+    login.login_message = _l("Please sign in to continue.")
+    login.login_message_category = "info"
+    limiter.init_app(app)
+    sms.init_app(app)
+
+
+def configure_blueprints(app: Flask) -> None:
+    """One blueprint per feature."""
+    from .auth import bp as auth_bp
+    from .intake import bp as intake_bp
+    from .main import bp as main_bp
+    from .main.errors import register as register_errors
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(intake_bp)
+    if app.config["BENCH_ROUTES"]:
+        from .bench import bp as bench_bp
+
+        app.register_blueprint(bench_bp)
+    register_errors(app)
+
+
+def configure_security(app: Flask) -> None:
+    """Security headers on every response."""
+    from .security import init_app
+
+    init_app(app)
+
+
+def configure_templates(app: Flask) -> None:
+    """Template globals: languages, static URLs with a content hash."""
+    from .templating import init_app
+
+    init_app(app)
+
+
+def configure_cli(app: Flask) -> None:
+    """The ``flask`` commands."""
+    from .cli import register
+
+    register(app)

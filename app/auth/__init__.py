@@ -1,0 +1,7 @@
+"""Signing in: invitation links, SMS codes, sessions."""
+
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__)
+
+from . import routes  # noqa: E402, F401

@@ -1,0 +1,211 @@
+"""The verbs of signing in: invite, request a code, verify it, start and end sessions."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import select, update
+
+from ..extensions import db
+from ..models import AuthSession, Invitation, LoginChallenge, Newcomer, OutboundMessage
+from ..models.types import utcnow
+from ..sms.services import deliver, invitation_text, login_code_text, record_message
+
+
+def digest(value: str) -> str:
+    """A keyed hash (HMAC-SHA256 with the secret key): useless without the key, fast to check."""
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="invitation")
+
+
+# -- invitations -------------------------------------------------------------------------------
+
+
+def create_invitation(newcomer: Newcomer) -> str:
+    """A new single-use invitation link for ``newcomer``; earlier unused ones stop working."""
+    now = utcnow()
+    db.session.execute(
+        update(Invitation)
+        .where(Invitation.newcomer_id == newcomer.id, Invitation.used_at.is_(None), Invitation.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    invitation = Invitation(newcomer=newcomer, expires_at=now + current_app.config["INVITATION_TTL"])
+    db.session.add(invitation)
+    db.session.flush()
+    token = _serializer().dumps({"i": invitation.id, "n": secrets.token_urlsafe(8)})
+    # Built without a request: the CLI and (later) background jobs invite too.
+    path = current_app.url_map.bind("localhost").build("auth.invitation", {"token": token})
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
+
+
+def send_invitation(newcomer: Newcomer, link: str) -> OutboundMessage:
+    """Record the invitation SMS (the link masked in the record) and send it now."""
+    message, body = record_message(
+        to=newcomer.phone,
+        kind="invitation",
+        locale=newcomer.language,
+        compose=invitation_text,
+        secret=link,
+        newcomer_id=newcomer.id,
+    )
+    db.session.flush()
+    deliver(message, body)
+    return message
+
+
+def find_invitation(token: str) -> Invitation | None:
+    """The usable invitation a link's token names, or ``None`` (bad, expired, used or revoked)."""
+    try:
+        data = _serializer().loads(token, max_age=int(current_app.config["INVITATION_TTL"].total_seconds()))
+        invitation = db.session.get(Invitation, int(data["i"]))
+    except (BadSignature, KeyError, TypeError, ValueError):
+        return None
+    if invitation is None or invitation.used_at or invitation.revoked_at or invitation.expires_at <= utcnow():
+        return None
+    return invitation
+
+
+def redeem_invitation(token: str) -> AuthSession | None:
+    """Use up an invitation and sign its newcomer in; ``None`` when it cannot be used (any more)."""
+    invitation = find_invitation(token)
+    if invitation is None:
+        return None
+    # Single use even under concurrent clicks: only one UPDATE can see used_at still empty.
+    claimed = db.session.execute(
+        update(Invitation).where(Invitation.id == invitation.id, Invitation.used_at.is_(None)).values(used_at=utcnow())
+    )
+    if claimed.rowcount != 1:
+        db.session.rollback()
+        return None
+    return start_session(invitation.newcomer)
+
+
+# -- SMS codes ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CodeRequest:
+    """A code challenge, and the message to send after the response (``None`` for unknown numbers)."""
+
+    challenge: LoginChallenge
+    message_id: int | None = None
+    body: str = ""
+
+
+def request_code(phone: str) -> CodeRequest:
+    """Start a code challenge for an E.164 number, known or not; the same work either way."""
+    newcomer = db.session.scalar(select(Newcomer).where(Newcomer.phone == phone))
+    public_id = secrets.token_urlsafe(32)
+    code = f"{secrets.randbelow(10**6):06d}"
+    challenge = LoginChallenge(
+        public_id=public_id,
+        newcomer=newcomer,
+        code_hash=digest(f"{public_id}:{code}"),
+        expires_at=utcnow() + current_app.config["LOGIN_CODE_TTL"],
+    )
+    db.session.add(challenge)
+    if newcomer is None:
+        db.session.commit()
+        return CodeRequest(challenge)
+    message, body = record_message(
+        to=newcomer.phone,
+        kind="login_code",
+        locale=newcomer.language,
+        compose=login_code_text,
+        secret=code,
+        newcomer_id=newcomer.id,
+    )
+    db.session.commit()
+    return CodeRequest(challenge, message.id, body)
+
+
+WRONG = "wrong"
+DEAD = "dead"
+
+
+@dataclass(frozen=True)
+class CodeCheck:
+    """The outcome of typing a code: a session, or why not and how many tries are left."""
+
+    session: AuthSession | None = None
+    problem: str | None = None
+    tries_left: int = 0
+
+
+def verify_code(public_id: str, code: str) -> CodeCheck:
+    """Check a typed code against its challenge; after the last wrong try the code is dead."""
+    max_attempts = current_app.config["LOGIN_CODE_MAX_ATTEMPTS"]
+    now = utcnow()
+    # Count the try first, atomically, so parallel guesses cannot exceed the limit.
+    counted = db.session.execute(
+        update(LoginChallenge)
+        .where(
+            LoginChallenge.public_id == public_id,
+            LoginChallenge.used_at.is_(None),
+            LoginChallenge.expires_at > now,
+            LoginChallenge.attempts < max_attempts,
+        )
+        .values(attempts=LoginChallenge.attempts + 1)
+    )
+    challenge = db.session.scalar(select(LoginChallenge).where(LoginChallenge.public_id == public_id))
+    if counted.rowcount != 1 or challenge is None:
+        db.session.commit()
+        return CodeCheck(problem=DEAD)
+    right = hmac.compare_digest(challenge.code_hash, digest(f"{public_id}:{code}"))
+    if not right or challenge.newcomer is None:
+        db.session.commit()
+        left = max_attempts - challenge.attempts
+        return CodeCheck(problem=WRONG if left else DEAD, tries_left=left)
+    challenge.used_at = now
+    return CodeCheck(session=start_session(challenge.newcomer))
+
+
+# -- sessions ----------------------------------------------------------------------------------
+
+
+def start_session(newcomer: Newcomer) -> AuthSession:
+    """A new server-side session with a fresh random token (committed)."""
+    token = secrets.token_urlsafe(32)
+    auth_session = AuthSession(token_hash=digest(token), newcomer=newcomer)
+    db.session.add(auth_session)
+    db.session.commit()
+    auth_session.token = token
+    return auth_session
+
+
+def load_session(token: str) -> AuthSession | None:
+    """The live session for a browser's token; ``None`` when ended, idle too long or too old."""
+    auth_session = db.session.scalar(
+        select(AuthSession).where(AuthSession.token_hash == digest(token), AuthSession.ended_at.is_(None))
+    )
+    if auth_session is None:
+        return None
+    now = utcnow()
+    config = current_app.config
+    if now - auth_session.last_seen_at > config["SESSION_IDLE_TIMEOUT"] or (
+        now - auth_session.created_at > config["SESSION_MAX_AGE"]
+    ):
+        auth_session.ended_at = now
+        db.session.commit()
+        return None
+    if now - auth_session.last_seen_at > timedelta(minutes=1):  # one write a minute, not one a request
+        auth_session.last_seen_at = now
+        db.session.commit()
+    auth_session.token = token
+    return auth_session
+
+
+def end_session(auth_session: AuthSession) -> None:
+    """Sign out on the server: the token no longer works, wherever it was copied."""
+    auth_session.ended_at = utcnow()
+    db.session.commit()

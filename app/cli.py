@@ -1,0 +1,110 @@
+"""``flask`` commands: invite a newcomer, add a municipality, load demo data."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from sqlalchemy import select
+
+from workflows.fields import parse_phone
+
+from .auth.services import create_invitation, send_invitation
+from .extensions import db
+from .i18n import BY_CODE
+from .models import Municipality, Newcomer
+
+# Westfriesland: the region of the progress report this product started from.
+DEMO_MUNICIPALITIES = {
+    "0405": "Hoorn",
+    "0420": "Medemblik",
+    "0388": "Enkhuizen",
+    "0498": "Drechterland",
+    "0532": "Stede Broec",
+    "1598": "Koggenland",
+    "0432": "Opmeer",
+}
+
+# The people of the design notes, with fictitious numbers.
+DEMO_NEWCOMERS = [
+    ("Amal Al-Hassan", "+31612345601", "0405", "ar"),
+    ("Yonas Tesfay", "+31612345602", "0405", "ti"),
+    ("Zahra Ahmadi", "+31612345603", "0420", "fa"),
+    ("Mehmet Yılmaz", "+31612345604", "0420", "tr"),
+    ("Hodan Abdi", "+31612345605", "0388", "so"),
+]
+
+
+class Refused(click.ClickException):
+    """A one-line reason, exit status 1."""
+
+
+def invite(name: str, phone: str, gemeente: str, language: str) -> tuple[Newcomer, str]:
+    """Create (or find, by phone) a newcomer and a fresh invitation link; checks every argument."""
+    name = " ".join(name.split())
+    if not name or len(name) > 200:
+        raise Refused("name must be 1 to 200 characters")
+    number = parse_phone(phone)
+    if number is None:
+        raise Refused(f"invalid phone number: {phone!r} (use e.g. 0612345678 or +31612345678)")
+    if language not in BY_CODE:
+        raise Refused(f"unsupported language {language!r}: use one of {', '.join(BY_CODE)}")
+    municipality = db.session.scalar(select(Municipality).where(Municipality.code == gemeente))
+    if municipality is None:
+        raise Refused(f"unknown gemeentecode {gemeente!r}: add it with `flask add-municipality`")
+    newcomer = db.session.scalar(select(Newcomer).where(Newcomer.phone == number))
+    if newcomer is None:
+        newcomer = Newcomer(name=name, phone=number, municipality=municipality, language=language)
+        db.session.add(newcomer)
+        db.session.flush()
+    elif newcomer.municipality_id != municipality.id:
+        raise Refused(f"this phone number belongs to a newcomer of another municipality ({newcomer.municipality.code})")
+    link = create_invitation(newcomer)
+    return newcomer, link
+
+
+def register(app: Flask) -> None:
+    """Add the commands to the app's CLI."""
+
+    @app.cli.command("invite-newcomer")
+    @click.option("--name", required=True, help="Full name, in any script.")
+    @click.option("--phone", required=True, help="Mobile number; Dutch numbers may omit +31.")
+    @click.option("--gemeente", required=True, help="4-digit CBS gemeentecode, e.g. 0405.")
+    @click.option("--language", default="nl", show_default=True, help="nl, en, ar, ti, fa, tr or so.")
+    @click.option("--sms/--no-sms", default=False, help="Also send the invitation by SMS.")
+    def invite_newcomer(name: str, phone: str, gemeente: str, language: str, sms: bool) -> None:
+        """Create or find a newcomer and print a new invitation URL (last line)."""
+        newcomer, link = invite(name, phone, gemeente, language)
+        if sms:
+            message = send_invitation(newcomer, link)
+            click.echo(f"SMS {message.status}" + (f" ({message.error_code})" if message.error_code else ""))
+        db.session.commit()
+        click.echo(link)
+
+    @app.cli.command("add-municipality")
+    @click.option("--code", required=True, help="4-digit CBS gemeentecode.")
+    @click.option("--name", required=True)
+    def add_municipality(code: str, name: str) -> None:
+        """Add a municipality (or rename it)."""
+        if not (len(code) == 4 and code.isdigit()):
+            raise Refused(f"gemeentecode must be 4 digits, not {code!r}")
+        municipality = db.session.scalar(select(Municipality).where(Municipality.code == code))
+        if municipality is None:
+            db.session.add(Municipality(code=code, name=name))
+        else:
+            municipality.name = name
+        db.session.commit()
+        click.echo(f"{code} {name}")
+
+    @app.cli.command("seed-demo")
+    def seed_demo() -> None:
+        """Load demo data (idempotent) and print each demo newcomer's invitation link."""
+        for code, name in DEMO_MUNICIPALITIES.items():
+            if db.session.scalar(select(Municipality).where(Municipality.code == code)) is None:
+                db.session.add(Municipality(code=code, name=name))
+        db.session.flush()
+        click.echo("Demo newcomers (invitation links are valid for 7 days, once):")
+        for name, phone, gemeente, language in DEMO_NEWCOMERS:
+            newcomer, link = invite(name, phone, gemeente, language)
+            click.echo(f"  {newcomer.name} ({language}, {newcomer.municipality.name}, {newcomer.phone}): {link}")
+        db.session.commit()
+        click.echo("Sign in by SMS code at /login with one of these numbers; codes appear at /dev/sms.")

@@ -1,0 +1,126 @@
+"""Settings, read from the environment only here: one class per environment.
+
+``APP_ENV`` picks the class (production, development, test); every other setting is documented in
+the README's table. Production refuses to start without ``SECRET_KEY``.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def _int(name: str, default: int) -> int:
+    return int(_env(name, str(default)))  # type: ignore[arg-type]
+
+
+def _database_url() -> str:
+    url = _env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'intake.sqlite3'}")
+    # Heroku-style URLs name the old driver; we use psycopg 3.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):  # type: ignore[union-attr]
+            return "postgresql+psycopg://" + url[len(prefix) :]  # type: ignore[index]
+    return url  # type: ignore[return-value]
+
+
+class Config:
+    """Production defaults: safe unless told otherwise."""
+
+    ENV_NAME = "production"
+    SECRET_KEY = _env("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = _database_url()
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+
+    # Requests and sessions
+    MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 256 * 1024)
+    MAX_FORM_MEMORY_SIZE = MAX_CONTENT_LENGTH
+    SESSION_COOKIE_NAME = "intake_session"
+    SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_IDLE_TIMEOUT = timedelta(minutes=_int("SESSION_IDLE_MINUTES", 120))
+    SESSION_MAX_AGE = timedelta(hours=_int("SESSION_MAX_HOURS", 12))
+    WTF_CSRF_TIME_LIMIT = None  # valid for the whole session: a slow newcomer never loses a step
+    WTF_CSRF_SSL_STRICT = True
+    HSTS = True
+    SEND_FILE_MAX_AGE_DEFAULT = timedelta(days=365)  # static URLs carry a content hash
+
+    # Sign-in
+    INVITATION_TTL = timedelta(days=_int("INVITATION_TTL_DAYS", 7))
+    LOGIN_CODE_TTL = timedelta(minutes=10)
+    LOGIN_CODE_MAX_ATTEMPTS = 5
+    RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = False
+    LOGIN_LIMIT_PER_IP = _env("LOGIN_LIMIT_PER_IP", "10 per minute; 50 per hour")
+    LOGIN_LIMIT_PER_NUMBER = _env("LOGIN_LIMIT_PER_NUMBER", "3 per 15 minutes; 10 per day")
+    CODE_LIMIT_PER_IP = _env("CODE_LIMIT_PER_IP", "20 per minute; 100 per hour")
+
+    # Languages
+    BABEL_DEFAULT_LOCALE = "nl"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Amsterdam"
+    BABEL_TRANSLATION_DIRECTORIES = str(Path(__file__).resolve().parent.parent / "translations")
+
+    # SMS
+    SMS_BACKEND = _env("SMS_BACKEND", "twilio")
+    TWILIO_ACCOUNT_SID = _env("TWILIO_ACCOUNT_SID")
+    TWILIO_AUTH_TOKEN = _env("TWILIO_AUTH_TOKEN")
+    TWILIO_MESSAGING_SERVICE_SID = _env("TWILIO_MESSAGING_SERVICE_SID")
+    TWILIO_FROM = _env("TWILIO_FROM")
+    TWILIO_TIMEOUT_SECONDS = _int("TWILIO_TIMEOUT_SECONDS", 10)
+    TWILIO_HTTP_CLIENT = None  # tests inject a client that talks to a local fake Twilio
+
+    DEV_ROUTES = False
+    BENCH_ROUTES = _env("BENCH_ROUTES") == "1"
+    LOG_LEVEL = _env("LOG_LEVEL", "INFO")
+
+
+class DevelopmentConfig(Config):
+    """The embedded default: SQLite, console SMS with a dev inbox, plain HTTP on localhost."""
+
+    ENV_NAME = "development"
+    SECRET_KEY = _env("SECRET_KEY", "dev-only-not-secret")
+    SESSION_COOKIE_SECURE = False
+    WTF_CSRF_SSL_STRICT = False
+    HSTS = False
+    SMS_BACKEND = _env("SMS_BACKEND", "console")
+    DEV_ROUTES = True
+
+
+class TestConfig(DevelopmentConfig):
+    """For the test suite: a throwaway database, a fake SMS sender unless a test says otherwise."""
+
+    ENV_NAME = "test"
+    TESTING = True
+    SECRET_KEY = "test-only-not-secret"  # noqa: S105
+    SQLALCHEMY_DATABASE_URI = _env("TEST_DATABASE_URL", "sqlite://")
+    SMS_BACKEND = "fake"
+    RATELIMIT_STORAGE_URI = "memory://"
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "production": Config,
+    "development": DevelopmentConfig,
+    "test": TestConfig,
+}
+
+
+def load_config(overrides: dict | None = None) -> dict:
+    """The settings for ``APP_ENV`` (default production) as a dict, with ``overrides`` applied."""
+    name = (overrides or {}).get("ENV_NAME") or _env("APP_ENV", "production")
+    if name not in CONFIGS:
+        raise RuntimeError(f"APP_ENV must be one of {', '.join(CONFIGS)}, not {name!r}")
+    cls = CONFIGS[name]
+    settings = {key: getattr(cls, key) for key in dir(cls) if key.isupper()}
+    settings.update(overrides or {})
+    if not settings.get("SECRET_KEY"):
+        raise RuntimeError("SECRET_KEY is required in production: set it in the environment")
+    return settings

@@ -1,0 +1,112 @@
+"""Routes of the intake: thin; the engine decides what is asked, ``services`` store it."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from forms.auth import ConfirmForm
+from forms.workflow import build_step_form, client_conditions
+from workflows import engine
+
+from . import bp, services
+
+
+@bp.before_request
+@login_required
+def _signed_in() -> None:
+    """Every intake page is personal."""
+
+
+def _intake():  # noqa: ANN202
+    return services.start_or_resume(current_user.newcomer)
+
+
+def _resume_url(intake) -> str:  # noqa: ANN001
+    if intake.is_submitted:
+        return url_for("intake.done")
+    step = engine.next_step(services.workflow(), services.progress(intake))
+    return url_for("intake.step", step_id=step.id) if step else url_for("intake.review")
+
+
+@bp.get("/")
+def resume() -> ResponseReturnValue:
+    """Continue where the newcomer left off: the first unanswered step, or the review."""
+    return redirect(_resume_url(_intake()))
+
+
+@bp.route("/<step_id>", methods=["GET", "POST"])
+def step(step_id: str) -> ResponseReturnValue:
+    """One step of the intake: show it, or save it and go on."""
+    definition = services.workflow()
+    try:
+        current = definition.step(step_id)
+    except KeyError:
+        abort(404)
+    intake = _intake()
+    if intake.is_submitted:
+        if request.method == "POST":
+            flash(_("You already sent your intake. This change was not saved."), "warning")
+        return redirect(url_for("intake.done"))
+    progress = services.progress(intake)
+    upcoming = engine.next_step(definition, progress)
+    reachable = current.id in progress.completed or (upcoming is not None and current.id == upcoming.id)
+    if not engine.is_applicable(definition, progress, current.id) or not reachable:
+        return redirect(_resume_url(intake))
+
+    ctx = services.context()
+    form = build_step_form(current, progress.answers, ctx)
+    if form.validate_on_submit():
+        saved = services.save_step(intake, current.id, form.values)
+        if request.args.get("from") == "review" and engine.next_step(definition, saved) is None:
+            return redirect(url_for("intake.review"))
+        return redirect(_resume_url(intake))
+
+    number, total = engine.position(definition, progress, current.id)
+    previous = engine.previous_step(definition, progress, current.id)
+    return render_template(
+        "intake/step.html",
+        step=current,
+        form=form,
+        ctx=ctx,
+        number=number,
+        total=total,
+        previous=previous,
+        conditions=client_conditions(current, form.specs),
+    ), 422 if form.errors else 200
+
+
+@bp.get("/review")
+def review() -> ResponseReturnValue:
+    """Every answer, with a link to change each step, and the button to send it in."""
+    intake = _intake()
+    if intake.is_submitted:
+        return redirect(url_for("intake.done"))
+    definition, progress = services.workflow(), services.progress(intake)
+    if not engine.is_complete(definition, progress):
+        return redirect(_resume_url(intake))
+    sections = engine.summary(definition, progress, services.context())
+    return render_template("intake/review.html", sections=sections, form=ConfirmForm())
+
+
+@bp.post("/submit")
+def submit() -> ResponseReturnValue:
+    """Send the intake to the municipality."""
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    intake = _intake()
+    if not services.submit(intake):
+        flash(_("Some questions still need an answer."), "warning")
+    return redirect(_resume_url(intake))
+
+
+@bp.get("/done")
+def done() -> ResponseReturnValue:
+    """The confirmation, shown after submitting and whenever the newcomer comes back."""
+    intake = _intake()
+    if not intake.is_submitted:
+        return redirect(_resume_url(intake))
+    return render_template("intake/done.html", intake=intake)

@@ -1,0 +1,87 @@
+"""The verbs of the intake: start or resume, save a step, submit. Each owns its transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask_babel import get_locale, gettext
+from sqlalchemy import select
+
+from workflows import engine, get_workflow
+from workflows.engine import Progress
+from workflows.i18n import Context
+from workflows.model import Workflow
+
+from ..extensions import db
+from ..models import IntakeSession, Newcomer
+from ..models.intake import SUBMITTED
+from ..models.types import utcnow
+
+INTAKE = "brede_intake"
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+
+def workflow() -> Workflow:
+    """The intake definition."""
+    return get_workflow(INTAKE)
+
+
+def context() -> Context:
+    """The engine's view of the current request: translations, locale, today in the Netherlands."""
+    return Context(translate=gettext, locale=str(get_locale()), today=datetime.now(AMSTERDAM).date())
+
+
+def progress(intake: IntakeSession) -> Progress:
+    """The engine's view of a stored intake."""
+    return Progress(dict(intake.answers), tuple(intake.completed_steps))
+
+
+def get_intake(newcomer: Newcomer) -> IntakeSession | None:
+    """The newcomer's intake, if they started one."""
+    return db.session.scalar(
+        select(IntakeSession).where(IntakeSession.newcomer_id == newcomer.id, IntakeSession.workflow_id == INTAKE)
+    )
+
+
+def start_or_resume(newcomer: Newcomer, channel: str = "web") -> IntakeSession:
+    """The newcomer's intake, created on first use."""
+    intake = get_intake(newcomer)
+    if intake is None:
+        definition = workflow()
+        intake = IntakeSession(
+            newcomer_id=newcomer.id,
+            workflow_id=definition.id,
+            workflow_version=definition.version,
+            answers={},
+            completed_steps=[],
+            channel=channel,
+            locale=newcomer.language,
+        )
+        db.session.add(intake)
+        db.session.commit()
+    return intake
+
+
+def save_step(intake: IntakeSession, step_id: str, values: dict, channel: str = "web") -> Progress:
+    """Store a validated step's answers; answers that no longer apply are dropped."""
+    new = engine.apply_step(workflow(), progress(intake), step_id, values)
+    intake.answers = dict(new.answers)
+    intake.completed_steps = list(new.completed)
+    intake.channel = channel
+    intake.locale = str(get_locale())
+    intake.updated_at = utcnow()
+    db.session.commit()
+    return new
+
+
+def submit(intake: IntakeSession) -> bool:
+    """Send the intake in (then read-only for the newcomer); ``False`` when it is not complete."""
+    if intake.is_submitted:
+        return True
+    if not engine.is_complete(workflow(), progress(intake)):
+        return False
+    intake.status = SUBMITTED
+    intake.submitted_at = utcnow()
+    db.session.commit()
+    return True

@@ -1,0 +1,68 @@
+"""Home, the language switcher, the health check and the development SMS inbox."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import abort, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from sqlalchemy import select, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..extensions import db
+from ..i18n import BY_CODE
+from ..models import DevSms
+from . import bp
+
+
+@bp.get("/")
+def index() -> ResponseReturnValue:
+    """Signed in: continue the intake; otherwise the welcome page."""
+    if current_user.is_authenticated:
+        return redirect(url_for("intake.resume"))
+    return render_template("main/index.html")
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site (no scheme, no host, no //): never an open redirect."""
+    if not target:
+        return url_for("main.index")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return url_for("main.index")
+    return target
+
+
+@bp.post("/language")
+def set_language() -> ResponseReturnValue:
+    """Switch language; a signed-in person's choice is stored on their profile."""
+    code = request.form.get("lang", "")
+    if code not in BY_CODE:
+        abort(400)
+    session["lang"] = code
+    if current_user.is_authenticated:
+        current_user.newcomer.language = code
+        db.session.commit()
+    return redirect(_safe_next(request.form.get("next")))
+
+
+@bp.get("/healthz")
+def healthz() -> ResponseReturnValue:
+    """200 when the app and its database answer, 503 when the database does not."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        db.session.rollback()
+        current_app.logger.exception("health check: database unavailable")
+        return jsonify(status="error", database="unavailable"), 503
+    return jsonify(status="ok", database="ok")
+
+
+@bp.get("/dev/sms")
+def dev_inbox() -> ResponseReturnValue:
+    """Development only: the messages the console sender "sent", newest first."""
+    if not current_app.config["DEV_ROUTES"]:
+        abort(404)
+    messages = db.session.scalars(select(DevSms).order_by(DevSms.id.desc()).limit(50)).all()
+    return render_template("main/dev_inbox.html", messages=messages)

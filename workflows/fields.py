@@ -1,0 +1,647 @@
+"""Field types of a questionnaire: one class per type, holding every aspect of that type.
+
+A field type knows how it is asked on the web (``widget``, ``input_mode``, ``options``), how it is
+asked in a text channel such as the web chat or SMS (:meth:`Field.prompt`), how a raw answer from
+any channel is parsed, validated and normalised into a clean JSON-ready value (:meth:`Field.clean`),
+and how a clean value is shown back to a person (:meth:`Field.display`). The forms layer and the
+later chat and SMS channels only ever call these methods, so a new type is one new class here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, ClassVar
+
+import phonenumbers
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date
+from babel.numbers import format_decimal
+from email_validator import EmailNotValidError, validate_email
+
+from .conditions import Condition
+from .i18n import N_, Context, Msg, ascii_digits
+
+PREFER_NOT = "prefer_not_to_say"
+"""The stored answer of someone who chose "I prefer not to say"."""
+
+Raw = str | Sequence[str] | None
+"""A raw answer: one string (chat, SMS), a list of strings (a web form's getlist) or nothing."""
+
+FIELD_TYPES: dict[str, type[Field]] = {}
+"""Registry of field types by their stored ``type_name``."""
+
+# Validation messages, shared by the types below.
+REQUIRED = N_("Please answer this question.")
+TOO_LONG = N_("Use at most %(max)s characters.")
+NOT_A_NUMBER = N_("Type a whole number, for example %(example)s.")
+NUMBER_RANGE = N_("Type a number from %(min)s to %(max)s.")
+NOT_A_DATE = N_("Type a date as day-month-year, for example %(example)s.")
+DATE_TOO_EARLY = N_("The date cannot be before %(min)s.")
+DATE_TOO_LATE = N_("The date cannot be after %(max)s.")
+CHOOSE_ONE = N_("Choose one of the options.")
+CHOOSE_SOME = N_("Choose one or more of the options.")
+CANNOT_COMBINE = N_("“%(option)s” cannot be combined with other options.")
+BAD_PHONE = N_("Type a valid phone number, for example %(example)s.")
+BAD_EMAIL = N_("Type a valid e-mail address, for example name@example.com.")
+BAD_COUNTRY = N_("Choose a country from the list.")
+BAD_LANGUAGE = N_("Choose a language from the list.")
+BAD_MARK = N_("Choose a mark from 1 to 10.")
+
+YES = N_("Yes")
+NO = N_("No")
+PREFER_NOT_LABEL = N_("I prefer not to say")
+
+# C0/C1 control characters other than tab and newline: PostgreSQL refuses NUL, and none of
+# them has a place in an answer.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+class Invalid(ValueError):  # noqa: N818 - reads as "raise Invalid(...)"
+    """A raw answer that cannot be accepted; ``message`` is a msgid with ``%(name)s`` params."""
+
+    def __init__(self, message: Msg, **params: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.params = params
+
+    def text(self, ctx: Context) -> str:
+        """The message in the person's language."""
+        return ctx._(self.message, **self.params)
+
+
+@dataclass(frozen=True)
+class Option:
+    """One answer a person can pick: the stored ``value`` and its (translated) ``label``."""
+
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """A question as a text channel asks it: the text and, for choices, numbered options."""
+
+    text: str
+    options: tuple[Option, ...] = ()
+
+    def as_sms(self) -> str:
+        """The question as one SMS body, options numbered from 1."""
+        lines = [self.text] + [f"{n} {option.label}" for n, option in enumerate(self.options, 1)]
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A choice in a definition: stored ``value`` and translatable ``label``."""
+
+    value: str
+    label: Msg
+
+
+def register(cls: type[Field]) -> type[Field]:
+    """Class decorator: make a field type known by its ``type_name``."""
+    FIELD_TYPES[cls.type_name] = cls
+    return cls
+
+
+def _first(raw: Raw) -> str:
+    """The single string of a raw answer, cleaned of control characters and outer whitespace."""
+    if raw is None:
+        return ""
+    if not isinstance(raw, str):
+        raw = raw[0] if raw else ""
+    return _CONTROL.sub("", raw.replace("\r\n", "\n")).strip()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Field:
+    """Base of all field types: what every question has."""
+
+    type_name: ClassVar[str] = ""
+    widget: ClassVar[str] = "text"
+    """How the web form shows it: text, textarea, number, date, tel, email, radio, checkboxes, select."""
+    input_mode: ClassVar[str | None] = None
+    autocomplete: ClassVar[str | None] = None
+
+    id: str
+    label: Msg
+    help: Msg | None = None
+    required: bool = True
+    prefer_not: bool = False
+    when: Condition | None = None
+
+    # -- asking ---------------------------------------------------------------------------------
+    def options(self, ctx: Context) -> tuple[Option, ...]:
+        """The answers to choose from, translated; empty for free input."""
+        return ()
+
+    def prompt(self, ctx: Context) -> Prompt:
+        """The question for a text channel (chat, SMS)."""
+        text = ctx._(self.label)
+        if self.help:
+            text = f"{text}\n{ctx._(self.help)}"
+        return Prompt(text, self.options(ctx))
+
+    def texts(self) -> Iterator[Msg]:
+        """Every translatable text of this field (for definition checks)."""
+        yield self.label
+        if self.help:
+            yield self.help
+        if self.prefer_not:
+            yield PREFER_NOT_LABEL
+
+    # -- answering ------------------------------------------------------------------------------
+    def clean(self, raw: Raw, ctx: Context, *, text_channel: bool = False) -> Any:
+        """Turn a raw answer into a clean value, or ``None`` for an allowed blank.
+
+        Raises :class:`Invalid` with a message for the person. In a text channel, choices may be
+        answered by their number.
+        """
+        if self._is_blank(raw):
+            if self.required:
+                raise Invalid(REQUIRED)
+            return None
+        if self.prefer_not and _first(raw) == PREFER_NOT:
+            return PREFER_NOT
+        if self.prefer_not and text_channel and self._picks_prefer_not(raw, ctx):
+            return PREFER_NOT
+        return self.parse(raw, ctx, text_channel=text_channel)
+
+    def parse(self, raw: Raw, ctx: Context, *, text_channel: bool = False) -> Any:
+        """Parse a non-blank raw answer (each type implements this)."""
+        raise NotImplementedError
+
+    def _is_blank(self, raw: Raw) -> bool:
+        return _first(raw) == ""
+
+    def _picks_prefer_not(self, raw: Raw, ctx: Context) -> bool:
+        answer = _first(raw)
+        options = self.options(ctx)
+        by_number = bool(options) and ascii_digits(answer).strip(" .)") == str(len(options))
+        return by_number or answer.casefold() == ctx._(PREFER_NOT_LABEL).casefold()
+
+    def as_raw(self, value: Any) -> str | list[str]:
+        """A clean value as a form would submit it, to fill in a form with a stored answer."""
+        if value is None:
+            return ""
+        if isinstance(value, list):
+            return [str(v) for v in value]
+        return str(value)
+
+    # -- showing --------------------------------------------------------------------------------
+    def display(self, value: Any, ctx: Context) -> str:
+        """A clean value as text for a person."""
+        if value is None:
+            return ""
+        if value == PREFER_NOT:
+            return ctx._(PREFER_NOT_LABEL)
+        return self.format(value, ctx)
+
+    def format(self, value: Any, ctx: Context) -> str:
+        """Format a clean (non-blank) value; types override this when plain ``str`` is not enough."""
+        return str(value)
+
+    def _prefer_not_option(self, ctx: Context) -> tuple[Option, ...]:
+        return (Option(PREFER_NOT, ctx._(PREFER_NOT_LABEL)),) if self.prefer_not else ()
+
+
+@register
+@dataclass(frozen=True, kw_only=True)
+class TextField(Field):
+    """One line of free text, in any script."""
+
+    type_name: ClassVar[str] = "text"
+    widget: ClassVar[str] = "text"
+    max_length: int = 200
+
+    def parse(self, raw: Raw, ctx: Context, *, text_channel: bool = False) -> str:
+        value = _first(raw)
+        if len(value) > self.max_length:
+            raise Invalid(TOO_LONG, max=self.max_length)
+        return value
+
+
+@register
+@dataclass(frozen=True, kw_only=True)
+class LongTextField(TextField):
+    """Several lines of free text."""
+
+    type_name: ClassVar[str] = "long_text"
+    widget: ClassVar[str] = "textarea"
+    max_length: int = 2000
+
+
+@register
+@dataclass(frozen=True, kw_only=True)
+class NumberField(Field):
+    """A whole number between ``min_value`` and ``max_value``."""
+
+    type_name: ClassVar[str] = "number"
+    widget: ClassVar[str] = "number"
+    input_mode: ClassVar[str | None] = "numeric"
+    min_value: int = 0
+    max_value: int = 100
+
+    def parse(self, raw: Raw, ctx: Context, *, text_channel: bool = False) -> int:
+        text = ascii_digits(_first(raw)).replace(" ", "")
+        if not re.fullmatch(r"[+-]?\d{1,9}", text):
+            raise Invalid(NOT_A_NUMBER, example=format_decimal(self.min_value + 2, locale=ctx.locale))
+        value = int(text)
+        if not self.min_value <= value <= self.max_value:
+            raise Invalid(
+                NUMBER_RANGE,
+                min=format_decimal(self.min_value, locale=ctx.locale),
+                max=format_decimal(self.max_value, locale=ctx.locale),
+            )
+        return value
+
+    def format(self, value: Any, ctx: Context) -> str:
+        return format_decimal(value, locale=ctx.locale)
+
+
+@dataclass(frozen=True)
+class YearsAgo:
+    """A date bound relative to today: ``years`` years before it (negative: after it)."""
+
+    years: int
+
+    def resolve(self, today: date) -> date:
+        """The bound as a date for ``today``."""
+        year = today.year - self.years
+        try:
+            return today.replace(year=year)
+        except ValueError:  # 29 February in a year that has none
+            return today.replace(year=year, day=28)
+
+
+DateBound = date | YearsAgo
+
+
+def _resolve(bound: DateBound | None, today: date) -> date | None:
+    return bound.resolve(today) if isinstance(bound, YearsAgo) else bound
+
+
+_DMY = re.compile(r"(\d{1,2})[-/. ](\d{1,2})[-/. ](\d{4})")
+_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+
+
+@register
+@dataclass(frozen=True, kw_only=True)
+class DateField(Field):
+    """A calendar date between two bounds; accepts ISO (from date pickers) and day-month-year."""
+
+    type_name: ClassVar[str] = "date"
+    widget: ClassVar[str] = "date"
+    min_value: DateBound | None = None
+    max_value: DateBound | None = None
+
+    def bounds(self, ctx: Context) -> tuple[date | None, date | None]:
+        """The bounds as dates on ``ctx.today``."""
+        return _resolve(self.min_value, ctx.today), _resolve(self.max_value, ctx.today)
+
+    def parse(self, raw: Raw, ctx: Context, *, text_channel: bool = False) -> str:
+        text = ascii_digits(_first(raw))
+        example = format_date(date(1990, 12, 31), format="short", locale=ctx.locale)
+        if m := _ISO.fullmatch(text):
+            year, month, day = (int(g) for g in m.groups())
+        elif m := _DMY.fullmatch(text):
+            day, month, year = (int(g) for g in m.groups())
+        else:
+            raise Invalid(NOT_A_DATE, example=example)
+        try:
+            value = date(year, month, day)
+        except ValueError:
+            raise Invalid(NOT_A_DATE, example=example) from None
+        low, high = self.bounds(ctx)
+        if low and value < low:
+            raise Invalid(DATE_TOO_EARLY, min=self.format(low.isoformat(), ctx))
+        if high and value > high:
+            raise Invalid(DATE_TOO_LATE, max=self.format(high.isoformat(), ctx))
+        return value.isoformat()
+
+    def format(self, value: Any, ctx: Context) -> str:
+        return format_date(date.fromisoformat(value), format="long", locale=ctx.locale)
+
+
+class _ChoiceBase(Field):
+    """Shared parsing of answers picked from a list of options."""
+
+    def _option_values(self, ctx: Context) -> dict[str, str]:
+        return {option.value: option.label for option in self.options(ctx)}
+
+    def _pick(self, answer: str, ctx: Context, *, text_channel: bool, error: Msg) -> str:
+        """Map one raw answer (a value; in a text channel also a number or a label) to a value."""
+        options = self.options(ctx)
+        values = [option.value for option in options]
+        if answer in values:
+            return answer
+        if text_channel:
+            digits = ascii_digits(answer).strip(" .)")
+            if digits.isdigit() and 1 <= int(digits) <= len(options):
+                return options[int(digits) - 1].value
+            for option in options:
+                if option.label.casefold() == answer.casefold():
+                    return option.value
+        raise Invalid(error)
+
+    def format(self, value: Any, ctx: Context) -> str:
+        labels = self._option_values(ctx)
+        if isinstance(value, list):
+            return ", ".join(labels.get(v, v) for v in value)
+        return labels.get(value, str(value))
+
+
+@register
+@dataclass(frozen=True, kw_only=True)
+class YesNoField(_ChoiceBase):
+    """Yes or no; stored as ``true`` / ``false``."""
+
+    type_name: ClassVar[str] = "yes_no"
+    widget: ClassVar[str] = "radio"
+
+    def options(self, ctx: Context) -> tuple[Option, ...]:
+        return (Option("yes", ctx._(YES)), Option("no", ctx._(NO)), *self._prefer_not_option(ctx))
+
+    def texts(self) -> Iterator[Msg]:
+        yield from super().texts()
+        yield from (YES, NO)
+
+    def parse(self, raw: Raw, ctx: Context, *, text_channel: bool = False) -> bool:
+        return self._pick(_first(raw), ctx, text_channel=text_channel, error=CHOOSE_ONE) == "yes"
+
+    def as_raw(self, value: Any) -> str | list[str]:
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        return super().as_raw(value)
+
+    def format(self, value: Any, ctx: Context) -> str:
+        return ctx._(YES) if value else ctx._(NO)
+
+
+@register
+@dataclass(frozen=True, kw_only=True)
+class ChoiceField(_ChoiceBase):
+    """Exactly one of a fixed list of choices."""
+
+    type_name: ClassVar[str] = "choice"
+    widget: ClassVar[str] = "radio"
+    choices: tuple[Choice, ...]
+
+    def options(self, ctx: Context) -> tuple[Option, ...]:
+        return (*(Option(c.value, ctx._(c.label)) for c in self.choices), *self._prefer_not_option(ctx))
+
+    def texts(self) -> Iterator[Msg]:
+        yield from super().texts()
+        yield from (c.label for c in self.choices)
+
+    def parse(self, raw: Raw, ctx: Context, *, text_channel: bool = False) -> str:
+        return self._pick(_first(raw), ctx, text_channel=text_channel, error=CHOOSE_ONE)
+
+
+@register
+@dataclass(frozen=True, kw_only=True)
+class MultiChoiceField(_ChoiceBase):
+    """One or more of a fixed list of choices; ``exclusive`` ones (like "none") stand alone."""
+
+    type_name: ClassVar[str] = "multi_choice"
+    widget: ClassVar[str] = "checkboxes"
+    choices: tuple[Choice, ...]
+    exclusive: tuple[str, ...] = ()
+
+    def options(self, ctx: Context) -> tuple[Option, ...]:
+        return (*(Option(c.value, ctx._(c.label)) for c in self.choices), *self._prefer_not_option(ctx))
+
+    def texts(self) -> Iterator[Msg]:
+        yield from super().texts()
+        yield from (c.label for c in self.choices)
+
+    def _answers(self, raw: Raw) -> list[str]:
+        if raw is None:
+            return []
+        items = re.split(r"[,\s]+", raw) if isinstance(raw, str) else list(raw)
+        return [item for item in (_first(i) for i in items) if item]
+
+    def _is_blank(self, raw: Raw) -> bool:
+        return not self._answers(raw)
+
+    def clean(self, raw: Raw, ctx: Context, *, text_channel: bool = False) -> Any:
+        answers = self._answers(raw)
+        if self.prefer_not and len(answers) == 1 and answers[0] == PREFER_NOT:
+            return PREFER_NOT
+        return super().clean(raw, ctx, text_channel=text_channel)
+
+    def parse(self, raw: Raw, ctx: Context, *, text_channel: bool = False) -> list[str]:
+        picked = {self._pick(a, ctx, text_channel=text_channel, error=CHOOSE_SOME) for a in self._answers(raw)}
+        if PREFER_NOT in picked and len(picked) > 1:
+            raise Invalid(CANNOT_COMBINE, option=ctx._(PREFER_NOT_LABEL))
+        if picked == {PREFER_NOT}:
+            return PREFER_NOT  # type: ignore[return-value]
+        for value in self.exclusive:
+            if value in picked and len(picked) > 1:
+                raise Invalid(CANNOT_COMBINE, option=self._option_values(ctx)[value])
+        # Keep the definition's order, whatever order the answers came in.
+        return [c.value for c in self.choices if c.value in picked]
+
+
+@register
+@dataclass(frozen=True, kw_only=True)
+class PhoneField(Field):
+    """A phone number; Dutch numbers may be typed without country code. Stored as E.164."""
+
+    type_name: ClassVar[str] = "phone"
+    widget: ClassVar[str] = "tel"
+    input_mode: ClassVar[str | None] = "tel"
+    autocomplete: ClassVar[str | None] = "tel"
+    region: str = "NL"
+
+    def parse(self, raw: Raw, ctx: Context, *, text_channel: bool = False) -> str:
+        number = parse_phone(_first(raw), self.region)
+        if number is None:
+            raise Invalid(BAD_PHONE, example="06 12345678")
+        return number
+
+    def format(self, value: Any, ctx: Context) -> str:
+        return format_phone(value)
+
+
+def parse_phone(text: str, region: str = "NL") -> str | None:
+    """A valid phone number in E.164 form, or ``None``; accepts any script's digits."""
+    text = ascii_digits(text)
+    if len(text) > 40:
+        return None
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def format_phone(e164: str) -> str:
+    """An E.164 number written for people (international format)."""
+    return phonenumbers.format_number(phonenumbers.parse(e164), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+@register
+@dataclass(frozen=True, kw_only=True)
+class EmailField(Field):
+    """An e-mail address (syntax only: no mail server is asked)."""
+
+    type_name: ClassVar[str] = "email"
+    widget: ClassVar[str] = "email"
+    input_mode: ClassVar[str | None] = "email"
+    autocomplete: ClassVar[str | None] = "email"
+
+    def parse(self, raw: Raw, ctx: Context, *, text_channel: bool = False) -> str:
+        text = _first(raw)
+        if len(text) > 254:
+            raise Invalid(BAD_EMAIL)
+        try:
+            return validate_email(text, check_deliverability=False).normalized
+        except EmailNotValidError:
+            raise Invalid(BAD_EMAIL) from None
+
+
+def _babel_locale(ctx: Context) -> Locale:
+    try:
+        return Locale.parse(ctx.locale)
+    except (UnknownLocaleError, ValueError):
+        return Locale("en")
+
+
+# Two-letter CLDR territories that are not countries.
+_NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB"})
+
+
+@register
+@dataclass(frozen=True, kw_only=True)
+class CountryField(_ChoiceBase):
+    """A country, by ISO 3166 code; names come from CLDR in the person's language."""
+
+    type_name: ClassVar[str] = "country"
+    widget: ClassVar[str] = "select"
+
+    def options(self, ctx: Context) -> tuple[Option, ...]:
+        names = _babel_locale(ctx).territories
+        countries = [
+            Option(code, name)
+            for code, name in names.items()
+            if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES
+        ]
+        countries.sort(key=lambda option: option.label.casefold())
+        return (*countries, *self._prefer_not_option(ctx))
+
+    def parse(self, raw: Raw, ctx: Context, *, text_channel: bool = False) -> str:
+        answer = _first(raw)
+        if not text_channel:
+            answer = answer.upper()
+        return self._pick(answer, ctx, text_channel=text_channel, error=BAD_COUNTRY)
+
+
+LANGUAGES = (
+    "ar",
+    "ti",
+    "fa",
+    "fa_AF",
+    "ps",
+    "tr",
+    "ku",
+    "ckb",
+    "so",
+    "am",
+    "om",
+    "ur",
+    "hi",
+    "bn",
+    "ta",
+    "ne",
+    "zh",
+    "vi",
+    "th",
+    "id",
+    "tl",
+    "sw",
+    "ha",
+    "yo",
+    "ig",
+    "ln",
+    "wo",
+    "ff",
+    "fr",
+    "en",
+    "nl",
+    "de",
+    "es",
+    "pt",
+    "it",
+    "ru",
+    "uk",
+    "pl",
+    "ro",
+    "bg",
+    "hu",
+    "el",
+    "sq",
+    "bs",
+    "sr",
+    "hr",
+    "mk",
+    "hy",
+    "ka",
+    "az",
+    "uz",
+    "tk",
+    "ky",
+    "kk",
+    "mn",
+    "he",
+)
+"""The languages offered (ISO 639 codes; fa_AF is Dari), covering the main countries of origin."""
+
+
+@register
+@dataclass(frozen=True, kw_only=True)
+class LanguageField(_ChoiceBase):
+    """A language, by code; names come from CLDR in the person's language."""
+
+    type_name: ClassVar[str] = "language"
+    widget: ClassVar[str] = "select"
+
+    def options(self, ctx: Context) -> tuple[Option, ...]:
+        names = _babel_locale(ctx).languages
+        fallback = Locale("en").languages
+        languages = [Option(code, names.get(code) or fallback.get(code, code)) for code in LANGUAGES]
+        languages.sort(key=lambda option: option.label.casefold())
+        return (*languages, *self._prefer_not_option(ctx))
+
+    def parse(self, raw: Raw, ctx: Context, *, text_channel: bool = False) -> str:
+        return self._pick(_first(raw), ctx, text_channel=text_channel, error=BAD_LANGUAGE)
+
+
+@register
+@dataclass(frozen=True, kw_only=True)
+class MarkField(_ChoiceBase):
+    """A report mark from 1 (very bad) to 10 (excellent), as the Dutch give them."""
+
+    type_name: ClassVar[str] = "mark"
+    widget: ClassVar[str] = "radio"
+    input_mode: ClassVar[str | None] = "numeric"
+
+    def options(self, ctx: Context) -> tuple[Option, ...]:
+        return (
+            *(Option(str(n), format_decimal(n, locale=ctx.locale)) for n in range(1, 11)),
+            *self._prefer_not_option(ctx),
+        )
+
+    def parse(self, raw: Raw, ctx: Context, *, text_channel: bool = False) -> int:
+        answer = ascii_digits(_first(raw)).strip(" .")
+        if answer.isdigit() and 1 <= int(answer) <= 10:
+            return int(answer)
+        raise Invalid(BAD_MARK)
+
+    def format(self, value: Any, ctx: Context) -> str:
+        return format_decimal(value, locale=ctx.locale)

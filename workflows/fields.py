@@ -113,7 +113,7 @@ def _first(raw: Raw) -> str:
         return ""
     if not isinstance(raw, str):
         raw = raw[0] if raw else ""
-    return _CONTROL.sub("", raw.replace("\r\n", "\n")).strip()
+    return _CONTROL.sub("", raw.replace("\r\n", "\n").replace("\r", "\n")).strip()
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -1,0 +1,182 @@
+"""Fixtures: one app and one migrated database per run, emptied after every test.
+
+The database is SQLite (a file in a temporary folder) unless ``TEST_DATABASE_URL`` names another,
+such as PostgreSQL; ``scripts/test`` runs the suite on both.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, inspect, text
+
+from app import create_app
+from app.extensions import db, limiter
+from app.models import Municipality, Newcomer
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The test database, migrated to the newest revision by Alembic (not by create_all)."""
+    url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    url = url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
+    _reset_schema(url)
+    app = create_app({"ENV_NAME": "test", "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        db.engine.dispose()
+    return url
+
+
+def _reset_schema(url: str) -> None:
+    """Drop whatever an earlier run left in a shared database (PostgreSQL)."""
+    if not url.startswith("postgresql"):
+        return
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def make_app(database_url: str) -> Callable[..., Flask]:
+    """Build an app on the test database with some settings changed."""
+
+    def make(**overrides: object) -> Flask:
+        settings = {"ENV_NAME": "test", "SQLALCHEMY_DATABASE_URI": database_url}
+        settings.update(overrides)
+        return create_app(settings)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def _session_app(make_app: Callable[..., Flask]) -> Flask:
+    return make_app()
+
+
+@pytest.fixture
+def app(_session_app: Flask) -> Iterator[Flask]:
+    """The app; every table emptied and rate limits reset afterwards.
+
+    No app context stays pushed during a test: requests must get their own, as in production
+    (``g`` and Flask-Login's cached user would otherwise leak from one request to the next).
+    Tests read and write the database inside ``with app.app_context():``.
+    """
+    yield _session_app
+    with _session_app.app_context():
+        empty_tables()
+        limiter.reset()
+    _session_app.extensions["sms_sender"].sent.clear()
+    _session_app.extensions["sms_sender"].fail_with = None
+
+
+def empty_tables() -> None:
+    """Delete every row, children first (the schema stays)."""
+    names = set(inspect(db.engine).get_table_names()) - {"alembic_version"}
+    with db.engine.begin() as connection:
+        for table in reversed(db.metadata.sorted_tables):
+            if table.name in names:
+                connection.execute(table.delete())
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A browser without cookies."""
+    return app.test_client()
+
+
+@pytest.fixture
+def sms(app: Flask):  # noqa: ANN201
+    """The fake SMS sender of the test app: ``sms.sent`` lists (to, body)."""
+    return app.extensions["sms_sender"]
+
+
+@dataclass(frozen=True)
+class Person:
+    """What a test knows of a newcomer it created (the row itself lives in the database)."""
+
+    id: int
+    name: str
+    phone: str
+    language: str
+
+
+@pytest.fixture
+def municipality_id(app: Flask) -> int:
+    """Hoorn (0405)."""
+    with app.app_context():
+        hoorn = Municipality(code="0405", name="Hoorn")
+        db.session.add(hoorn)
+        db.session.commit()
+        return hoorn.id
+
+
+@pytest.fixture
+def make_newcomer(app: Flask, municipality_id: int) -> Callable[..., Person]:
+    """Create newcomers: ``make_newcomer(name=..., phone=..., language=...)``."""
+    counter = iter(range(10, 99))
+
+    def make(name: str = "Amal Al-Hassan", phone: str | None = None, language: str = "ar") -> Person:
+        with app.app_context():
+            row = Newcomer(
+                name=name,
+                phone=phone or f"+316123456{next(counter):02d}",
+                municipality_id=municipality_id,
+                language=language,
+            )
+            db.session.add(row)
+            db.session.commit()
+            return Person(row.id, row.name, row.phone, row.language)
+
+    return make
+
+
+@pytest.fixture
+def newcomer(make_newcomer: Callable[..., Person]) -> Person:
+    """Amal, who reads Arabic."""
+    return make_newcomer()
+
+
+def csrf_token(html: str) -> str:
+    """The CSRF token of the first form on a page."""
+    match = re.search(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"', html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+def invitation_path(app: Flask, person: Person) -> str:
+    """A fresh invitation link's path for ``person``."""
+    from app.auth.services import create_invitation
+
+    with app.app_context():
+        link = create_invitation(db.session.get(Newcomer, person.id))
+        db.session.commit()
+    return "/" + link.split("://", 1)[1].split("/", 1)[1]
+
+
+def sign_in(client: FlaskClient, person: Person) -> None:
+    """Sign in through an invitation link, as a newcomer would."""
+    path = invitation_path(client.application, person)
+    page = client.get(path)
+    response = client.post(path, data={"csrf_token": csrf_token(page.text)})
+    assert response.status_code == 302, response.text
+
+
+@pytest.fixture
+def signed_in(client: FlaskClient, newcomer: Person) -> FlaskClient:
+    """A client signed in as Amal."""
+    sign_in(client, newcomer)
+    return client

@@ -6,6 +6,7 @@ import hashlib
 from pathlib import Path
 
 from flask import Flask, url_for
+from flask_babel import format_datetime
 
 from .i18n import LANGUAGES, current_language
 
@@ -23,5 +24,7 @@ def init_app(app: Flask) -> None:
         """A static URL that changes when the file does, so it can be cached for a year."""
         return url_for("static", filename=filename, v=hashes.get(filename, "0"))
 
-    app.jinja_env.globals.update(asset=asset, languages=LANGUAGES, current_language=current_language)
+    app.jinja_env.globals.update(
+        asset=asset, languages=LANGUAGES, current_language=current_language, format_datetime=format_datetime
+    )
     app.jinja_env.policies["ext.i18n.trimmed"] = True

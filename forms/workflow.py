@@ -23,11 +23,11 @@ _CHOICE_FIELDS = {"radio": RadioField, "select": SelectField, "checkboxes": Sele
 
 
 def _wtforms_field(spec: Field, ctx: Context) -> WTField:
+    # Options are rendered from the field type and checked by the engine, so WTForms needs none.
     cls = _CHOICE_FIELDS.get(spec.widget)
     if cls is None:
         return StringField(ctx._(spec.label))
-    choices = [(o.value, o.label) for o in spec.options(ctx)]
-    return cls(ctx._(spec.label), choices=choices, validate_choice=False)
+    return cls(ctx._(spec.label), validate_choice=False)
 
 
 class StepForm(FlaskForm):

@@ -94,8 +94,10 @@ def empty_tables() -> None:
 
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
-    """A browser without cookies."""
-    return app.test_client()
+    """A browser without cookies that prefers English (tests read the source strings)."""
+    browser = app.test_client()
+    browser.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return browser
 
 
 @pytest.fixture

@@ -44,8 +44,8 @@ def test_opening_an_invitation_does_not_use_it_up(client, app, newcomer):
     assert client.get("/intake/", follow_redirects=True).request.path == "/intake/about_you"
 
 
-def test_invitation_page_speaks_the_newcomers_language(client, app, newcomer):
-    page = client.get(invitation_path(app, newcomer), headers={"Accept-Language": "nl"})
+def test_invitation_page_speaks_the_newcomers_language(client, app, make_newcomer):
+    page = client.get(invitation_path(app, make_newcomer(language="ar")), headers={"Accept-Language": "nl"})
     assert '<html lang="ar" dir="rtl">' in page.text
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from flask_babel import force_locale, gettext
 from sqlalchemy import select
 

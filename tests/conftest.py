@@ -50,21 +50,36 @@ def _reset_schema(url: str) -> None:
     engine.dispose()
 
 
-@pytest.fixture(scope="session")
-def make_app(database_url: str) -> Callable[..., Flask]:
-    """Build an app on the test database with some settings changed."""
+def _build_app(database_url: str, **overrides: object) -> Flask:
+    settings = {"ENV_NAME": "test", "SQLALCHEMY_DATABASE_URI": database_url}
+    settings.update(overrides)
+    return create_app(settings)
+
+
+def _dispose(app: Flask) -> None:
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def make_app(database_url: str, app: Flask) -> Iterator[Callable[..., Flask]]:
+    """Build an app on the test database with some settings changed (closed after the test)."""
+    built: list[Flask] = []
 
     def make(**overrides: object) -> Flask:
-        settings = {"ENV_NAME": "test", "SQLALCHEMY_DATABASE_URI": database_url}
-        settings.update(overrides)
-        return create_app(settings)
+        built.append(_build_app(database_url, **overrides))
+        return built[-1]
 
-    return make
+    yield make
+    for other in built:
+        _dispose(other)
 
 
 @pytest.fixture(scope="session")
-def _session_app(make_app: Callable[..., Flask]) -> Flask:
-    return make_app()
+def _session_app(database_url: str) -> Iterator[Flask]:
+    app = _build_app(database_url)
+    yield app
+    _dispose(app)
 
 
 @pytest.fixture

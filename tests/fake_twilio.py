@@ -63,8 +63,12 @@ def start(fake: FakeTwilio) -> FakeTwilio:
                 status, body = 201, {"sid": f"SM{len(fake.received):032d}", "status": "queued", "to": form.get("To")}
             else:
                 status, message = TWILIO_ERRORS[int(fake.reply)]
-                body = {"code": fake.reply, "message": message, "status": status,
-                        "more_info": f"https://www.twilio.com/docs/errors/{fake.reply}"}
+                body = {
+                    "code": fake.reply,
+                    "message": message,
+                    "status": status,
+                    "more_info": f"https://www.twilio.com/docs/errors/{fake.reply}",
+                }
             payload = json.dumps(body).encode()
             try:
                 self.send_response(status)

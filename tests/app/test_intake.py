@@ -14,23 +14,56 @@ from tests.workflows.test_intake import AMAL
 
 # The same answers as the engine test, as the web form posts them (values, not numbers).
 WEB = {
-    "about_you": {"preferred_name": "أمل 🌸", "date_of_birth": "1985-03-14", "gender": "woman",
-                  "country_of_birth": "SY", "phone": "0612345601", "email": "", "contact_preference": "sms"},
-    "languages": {"mother_tongue": "ar", "other_language": "", "reads_mother_tongue": "good",
-                  "writes_mother_tongue": "little", "reads_latin_script": "little", "dutch_level": "none",
-                  "english_level": "none"},
+    "about_you": {
+        "preferred_name": "أمل 🌸",
+        "date_of_birth": "1985-03-14",
+        "gender": "woman",
+        "country_of_birth": "SY",
+        "phone": "0612345601",
+        "email": "",
+        "contact_preference": "sms",
+    },
+    "languages": {
+        "mother_tongue": "ar",
+        "other_language": "",
+        "reads_mother_tongue": "good",
+        "writes_mother_tongue": "little",
+        "reads_latin_script": "little",
+        "dutch_level": "none",
+        "english_level": "none",
+    },
     "education": {"school_years": "9", "highest_education": "secondary", "has_diploma": "no", "wants_study": "no"},
-    "work": {"has_worked": "yes", "occupation": "خياطة", "work_years": "6", "work_country": "SY", "works_now": "no",
-             "skills": ["hands", "cooking"]},
+    "work": {
+        "has_worked": "yes",
+        "occupation": "خياطة",
+        "work_years": "6",
+        "work_country": "SY",
+        "works_now": "no",
+        "skills": ["hands", "cooking"],
+    },
     "health": {"health_limits": "prefer_not_to_say"},
-    "family": {"partner": "in_nl", "talk_without_partner": "yes", "has_children": "yes", "children_count": "2",
-               "children_under_4": "yes", "needs_childcare": "yes"},
+    "family": {
+        "partner": "in_nl",
+        "talk_without_partner": "yes",
+        "has_children": "yes",
+        "children_count": "2",
+        "children_under_4": "yes",
+        "needs_childcare": "yes",
+    },
     "housing": {"housing_type": "own_home", "housing_problems": "no"},
     "income": {"income_sources": ["benefit"], "has_debts": "no"},
-    "network": {"social_contacts": "some", "volunteers": "no", "volunteer_interest": "yes",
-                "wants_language_buddy": "yes"},
-    "goals": {"main_goal": "dutch", "goal_description": "أريد أن أعمل خياطة.\nثم أتعلم.",
-              "available_days": ["mon", "tue"], "available_times": ["morning"]},
+    "network": {
+        "social_contacts": "some",
+        "volunteers": "no",
+        "volunteer_interest": "yes",
+        "wants_language_buddy": "yes",
+    },
+    "goals": {
+        "main_goal": "dutch",
+        "goal_description": "أريد أن أعمل خياطة.\nثم أتعلم.",
+        "available_days": ["mon", "tue"],
+        "available_times": ["morning"],
+    },
     "consent": {"share_with_school": "yes", "answers_true": "yes"},
 }
 assert list(WEB) == list(AMAL)
@@ -188,9 +221,7 @@ def test_submit_incomplete_intake_is_refused_gently(signed_in, app):
 def test_too_big_a_body_gets_a_friendly_413(signed_in):
     page = signed_in.get("/intake/about_you")
     big = "ዮ" * 200_000
-    response = signed_in.post(
-        "/intake/about_you", data={"csrf_token": csrf_token(page.text), "preferred_name": big}
-    )
+    response = signed_in.post("/intake/about_you", data={"csrf_token": csrf_token(page.text), "preferred_name": big})
     assert response.status_code == 413
     assert "Your answer is too long" in response.text
 
@@ -205,8 +236,14 @@ def test_wrong_types_and_unknown_fields_do_not_crash(signed_in, app):
     page = signed_in.get("/intake/about_you")
     response = signed_in.post(
         "/intake/about_you",
-        data={"csrf_token": csrf_token(page.text), "gender": ["woman", "man"], "country_of_birth": "<b>",
-              "date_of_birth": "\x00", "is_admin": "1", "contact_preference": "1"},
+        data={
+            "csrf_token": csrf_token(page.text),
+            "gender": ["woman", "man"],
+            "country_of_birth": "<b>",
+            "date_of_birth": "\x00",
+            "is_admin": "1",
+            "contact_preference": "1",
+        },
     )
     assert response.status_code == 422
     assert "is_admin" not in str(stored(app).answers)

@@ -1,0 +1,98 @@
+"""The platform: health check, migrations that match the models, the CLI."""
+
+from __future__ import annotations
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import select
+
+from app.cli import Refused, invite
+from app.extensions import db
+from app.models import Invitation, Municipality, Newcomer
+
+
+def test_health_check(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok", "database": "ok"}
+
+
+def test_health_check_when_the_database_is_down(make_app):
+    app = make_app(SQLALCHEMY_DATABASE_URI="postgresql+psycopg://nobody@127.0.0.1:1/none")
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.json == {"status": "error", "database": "unavailable"}
+
+
+def test_migrations_match_the_models(app):
+    """The test database was built by Alembic; autogenerate must find nothing to add."""
+    with app.app_context(), db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, db.metadata) == []
+
+
+def test_invite_newcomer_command(app, municipality_id):
+    runner = app.test_cli_runner()
+    result = runner.invoke(
+        args=[
+            "invite-newcomer",
+            "--name",
+            "ዮናስ ተስፋይ",
+            "--phone",
+            "06 1234 5602",
+            "--gemeente",
+            "0405",
+            "--language",
+            "ti",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    last = result.output.strip().splitlines()[-1]
+    assert last.startswith("http://127.0.0.1:5000/i/")
+    again = runner.invoke(
+        args=["invite-newcomer", "--name", "Yonas", "--phone", "+31612345602", "--gemeente", "0405", "--language", "ti"]
+    )
+    assert again.exit_code == 0
+    with app.app_context():
+        newcomers = db.session.scalars(select(Newcomer)).all()
+        assert [(n.name, n.phone, n.language) for n in newcomers] == [("ዮናስ ተስፋይ", "+31612345602", "ti")]
+        assert db.session.query(Invitation).count() == 2
+
+
+def test_invite_newcomer_refuses_bad_arguments(app, municipality_id):
+    runner = app.test_cli_runner()
+    cases = {
+        ("--phone", "12345"): "invalid phone number",
+        ("--gemeente", "9999"): "unknown gemeentecode",
+        ("--language", "de"): "unsupported language",
+    }
+    for (option, value), reason in cases.items():
+        args = {"--name": "Zahra", "--phone": "0612345603", "--gemeente": "0405", "--language": "fa", option: value}
+        result = runner.invoke(args=["invite-newcomer", *[x for pair in args.items() for x in pair]])
+        assert result.exit_code != 0
+        lines = result.output.strip().splitlines()
+        assert len(lines) == 1
+        assert reason in lines[0]
+
+
+def test_seed_demo_is_idempotent(app):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["seed-demo"])
+    second = runner.invoke(args=["seed-demo"])
+    assert first.exit_code == 0
+    assert second.exit_code == 0
+    assert first.output.count("/i/") == 5
+    with app.app_context():
+        assert db.session.query(Newcomer).count() == 5
+        assert db.session.query(Municipality).count() == 7
+
+
+def test_invite_keeps_a_newcomer_in_their_municipality(app, municipality_id):
+    with app.app_context():
+        db.session.add(Municipality(code="0420", name="Medemblik"))
+        db.session.commit()
+        invite("Mehmet", "0612345604", "0405", "tr")
+        db.session.commit()
+        with pytest.raises(Refused, match="another municipality"):
+            invite("Mehmet", "0612345604", "0420", "tr")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -165,6 +166,13 @@ def make_newcomer(app: Flask, municipality_id: int) -> Callable[..., Person]:
 def newcomer(make_newcomer: Callable[..., Person]) -> Person:
     """Amal, with English as her language here so tests read the source strings."""
     return make_newcomer(language="en")
+
+
+def wait_for_sms() -> None:
+    """Wait for the SMS that requests handed to background threads (login codes)."""
+    for thread in threading.enumerate():
+        if thread.name.startswith("sms-"):
+            thread.join(timeout=10)
 
 
 def csrf_token(html: str) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import (
     abort,
-    after_this_request,
     current_app,
     g,
     redirect,
@@ -21,7 +20,7 @@ from forms.auth import CodeForm, ConfirmForm, PhoneForm
 from workflows.fields import parse_phone
 
 from ..extensions import db, limiter, login
-from ..sms.services import deliver_later
+from ..sms.services import deliver_in_background
 from . import bp, services
 
 
@@ -75,14 +74,7 @@ def login_page() -> ResponseReturnValue:
         code_request = services.request_code(form.e164)
         session["challenge"] = code_request.challenge.public_id
         if code_request.message_id is not None:
-            send = deliver_later(code_request.message_id, code_request.body)
-
-            @after_this_request
-            def _send_after_response(response):  # noqa: ANN001, ANN202
-                # Sent once the response is out: known and unknown numbers answer equally fast.
-                response.call_on_close(send)
-                return response
-
+            deliver_in_background(code_request.message_id, code_request.body)
         return redirect(url_for("auth.code"))
     return render_template("auth/login.html", form=form), 422 if form.errors else 200
 

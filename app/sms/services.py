@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 from flask import current_app
@@ -55,8 +56,12 @@ def deliver(message: OutboundMessage, body: str) -> SmsError | None:
     return None
 
 
-def deliver_later(message_id: int, body: str) -> Callable[[], None]:
-    """A callable that delivers a committed message in its own app context (after a response)."""
+def deliver_in_background(message_id: int, body: str) -> threading.Thread:
+    """Deliver a committed message from a thread of its own, so the response need not wait for it.
+
+    Used for login codes: the answer to "send me a code" is then equally fast for known and
+    unknown numbers. Should the process die first, the row stays ``queued`` for a retry.
+    """
     app = current_app._get_current_object()  # type: ignore[attr-defined]
 
     def run() -> None:
@@ -66,4 +71,6 @@ def deliver_later(message_id: int, body: str) -> Callable[[], None]:
                 deliver(message, body)
                 db.session.commit()
 
-    return run
+    thread = threading.Thread(target=run, name=f"sms-{message_id}", daemon=True)
+    thread.start()
+    return thread

@@ -11,13 +11,13 @@ from sqlalchemy import select, update
 from app.extensions import db
 from app.models import AuthSession, Invitation, LoginChallenge, OutboundMessage
 from app.models.types import utcnow
-from tests.conftest import csrf_token, invitation_path, sign_in
+from tests.conftest import csrf_token, invitation_path, sign_in, wait_for_sms
 
 
 def request_code(client, phone: str):  # noqa: ANN001, ANN201
     page = client.get("/login")
     response = client.post("/login", data={"csrf_token": csrf_token(page.text), "phone": phone})
-    response.close()  # runs what is sent after the response
+    wait_for_sms()
     return response
 
 

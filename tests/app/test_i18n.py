@@ -111,3 +111,17 @@ def test_dates_are_formatted_per_locale(client, app, make_newcomer):
     complete(client)
     review = client.get("/intake/review")
     assert "14 maart 1985" in review.text
+
+
+def test_every_workflow_text_is_in_the_catalog_template():
+    from workflows import WORKFLOWS
+
+    extracted = {m.id for m in load_template() if isinstance(m.id, str)}
+    missing = [text for workflow in WORKFLOWS.values() for text in workflow.texts() if text not in extracted]
+    assert missing == []
+
+
+def test_names_in_any_script_are_isolated_with_bdi(client, make_newcomer):
+    sign_in(client, make_newcomer(name="ዮናስ <Yonas> ተስፋይ", language="ti"))
+    page = client.get("/intake/about_you").text
+    assert "<bdi>ዮናስ &lt;Yonas&gt; ተስፋይ</bdi>" in page

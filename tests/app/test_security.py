@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.conftest import csrf_token, sign_in
+from tests.conftest import csrf_token, sign_in, wait_for_sms
 
 
 def test_security_headers_on_every_page(client):
@@ -107,7 +107,8 @@ def test_no_personal_data_in_logs(client, app, newcomer, sms, caplog):
     client.post("/intake/about_you", data={"csrf_token": csrf_token(page.text), "preferred_name": "أمل"})
     anonymous = app.test_client()
     page = anonymous.get("/login")
-    anonymous.post("/login", data={"csrf_token": csrf_token(page.text), "phone": newcomer.phone}).close()
+    anonymous.post("/login", data={"csrf_token": csrf_token(page.text), "phone": newcomer.phone})
+    wait_for_sms()
     code = re.search(r"\d{6}", sms.sent[-1][1]).group()
     logged = caplog.text
     for secret in (newcomer.phone, newcomer.phone[3:], newcomer.name, "أمل", code):

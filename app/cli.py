@@ -75,8 +75,11 @@ def register(app: Flask) -> None:
         """Create or find a newcomer and print a new invitation URL (last line)."""
         newcomer, link = invite(name, phone, gemeente, language)
         if sms:
-            message = send_invitation(newcomer, link)
-            click.echo(f"SMS {message.status}" + (f" ({message.error_code})" if message.error_code else ""))
+            message, error = send_invitation(newcomer, link)
+            if error is not None:
+                click.echo(f"SMS not sent: {error.kind} ({error.code}); the link below still works", err=True)
+            else:
+                click.echo(f"SMS {message.status}")
         db.session.commit()
         click.echo(link)
 

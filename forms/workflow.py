@@ -43,7 +43,8 @@ class StepForm(FlaskForm):
         """CSRF first, then the engine; errors land on the form's fields."""
         if not super().validate(extra_validators):
             return False
-        raw = {spec.id: self[spec.id].raw_data or [] for spec in self.specs}
+        # Strings only: a file smuggled into a multipart body is no answer.
+        raw = {spec.id: [v for v in self[spec.id].raw_data or [] if isinstance(v, str)] for spec in self.specs}
         result = engine.validate_step(self.step, raw, self.answers, self.ctx)
         for field_id, problem in result.errors.items():
             self[field_id].errors = [problem.text(self.ctx)]

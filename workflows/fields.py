@@ -113,6 +113,8 @@ def _first(raw: Raw) -> str:
         return ""
     if not isinstance(raw, str):
         raw = raw[0] if raw else ""
+    if not isinstance(raw, str):  # e.g. a file from a multipart body
+        return ""
     return _CONTROL.sub("", raw.replace("\r\n", "\n").replace("\r", "\n")).strip()
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from ..extensions import db
 from ..models import AuthSession, Invitation, LoginChallenge, Newcomer, OutboundMessage
 from ..models.types import utcnow
+from ..sms.base import SmsError
 from ..sms.services import deliver, invitation_text, login_code_text, record_message
 
 
@@ -48,8 +49,8 @@ def create_invitation(newcomer: Newcomer) -> str:
     return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
 
 
-def send_invitation(newcomer: Newcomer, link: str) -> OutboundMessage:
-    """Record the invitation SMS (the link masked in the record) and send it now."""
+def send_invitation(newcomer: Newcomer, link: str) -> tuple[OutboundMessage, SmsError | None]:
+    """Record the invitation SMS (the link masked in the record), send it now; the error, if any."""
     message, body = record_message(
         to=newcomer.phone,
         kind="invitation",
@@ -59,8 +60,7 @@ def send_invitation(newcomer: Newcomer, link: str) -> OutboundMessage:
         newcomer_id=newcomer.id,
     )
     db.session.flush()
-    deliver(message, body)
-    return message
+    return message, deliver(message, body)
 
 
 def find_invitation(token: str) -> Invitation | None:

@@ -29,7 +29,8 @@ def _safe_next(target: str | None) -> str:
     if not target:
         return url_for("main.index")
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    unsafe = any(ord(ch) < 32 or ord(ch) == 127 for ch in target) or "\\" in target
+    if unsafe or parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return url_for("main.index")
     return target
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 
@@ -95,7 +96,7 @@ def test_server_error_page(make_app):
 
 def test_open_redirect_is_refused(signed_in):
     page = signed_in.get("/intake/about_you")
-    for target in ("https://evil.example", "//evil.example", "/\\evil.example"):
+    for target in ("https://evil.example", "//evil.example", "/\\evil.example", "/x\r\nSet-Cookie: a=b"):
         response = signed_in.post("/language", data={"csrf_token": csrf_token(page.text), "lang": "nl", "next": target})
         assert response.headers["Location"] == "/"
 
@@ -121,3 +122,14 @@ def test_no_personal_data_in_urls(signed_in):
     for url in re.findall(r'(?:href|action)="([^"]+)"', page.text):
         assert "+31" not in url
         assert "Amal" not in url
+
+
+def test_a_file_instead_of_an_answer_is_refused_cleanly(signed_in):
+    page = signed_in.get("/intake/about_you")
+    response = signed_in.post(
+        "/intake/about_you",
+        data={"csrf_token": csrf_token(page.text), "gender": (io.BytesIO(b"<script>"), "x.html")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    assert "Please answer this question." in response.text

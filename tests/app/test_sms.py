@@ -116,8 +116,9 @@ def test_failed_send_is_recorded_with_its_error(make_app, twilio, make_newcomer)
 
     with app.app_context():
         newcomer = db.session.get(Newcomer, person.id)
-        message = send_invitation(newcomer, create_invitation(newcomer))
+        message, error = send_invitation(newcomer, create_invitation(newcomer))
         db.session.commit()
+        assert error.kind == OPTED_OUT
         assert message.status == "failed"
         assert message.error_code == "21610"
         assert "http" not in message.body  # the link is a secret too

@@ -95,28 +95,42 @@ def redeem_invitation(token: str) -> AuthSession | None:
 
 @dataclass(frozen=True)
 class CodeRequest:
-    """A code challenge, and the message to send after the response (``None`` for unknown numbers)."""
+    """A code challenge, and (for a known number only) whom to send which code."""
 
     challenge: LoginChallenge
-    message_id: int | None = None
-    body: str = ""
+    newcomer_id: int | None = None
+    code: str = ""
 
 
 def request_code(phone: str) -> CodeRequest:
-    """Start a code challenge for an E.164 number, known or not; the same work either way."""
-    newcomer = db.session.scalar(select(Newcomer).where(Newcomer.phone == phone))
+    """Start a code challenge for an E.164 number, known or not: the same database work either way.
+
+    The SMS is recorded and sent by :func:`send_code`, after the response (in the background), so
+    neither the work nor the wait tells an outsider whether the number is known.
+    """
+    newcomer_id = db.session.scalar(select(Newcomer.id).where(Newcomer.phone == phone))
     public_id = secrets.token_urlsafe(32)
     code = f"{secrets.randbelow(10**6):06d}"
     challenge = LoginChallenge(
         public_id=public_id,
-        newcomer=newcomer,
+        newcomer_id=newcomer_id,
         code_hash=digest(f"{public_id}:{code}"),
         expires_at=utcnow() + current_app.config["LOGIN_CODE_TTL"],
     )
     db.session.add(challenge)
+    db.session.commit()
+    return CodeRequest(challenge, newcomer_id, code if newcomer_id is not None else "")
+
+
+def send_code(newcomer_id: int | None, code: str) -> None:
+    """Record the login-code SMS (code masked) and send it now, in the newcomer's language.
+
+    Called for unknown numbers too (``newcomer_id`` None), so that both cost a lookup.
+    """
+    newcomer = db.session.get(Newcomer, newcomer_id) if newcomer_id is not None else None
     if newcomer is None:
-        db.session.commit()
-        return CodeRequest(challenge)
+        db.session.execute(select(Newcomer.id).where(Newcomer.id == -1))  # the lookup a known number costs
+        return
     message, body = record_message(
         to=newcomer.phone,
         kind="login_code",
@@ -125,8 +139,9 @@ def request_code(phone: str) -> CodeRequest:
         secret=code,
         newcomer_id=newcomer.id,
     )
+    db.session.flush()
+    deliver(message, body)
     db.session.commit()
-    return CodeRequest(challenge, message.id, body)
 
 
 WRONG = "wrong"

@@ -56,21 +56,18 @@ def deliver(message: OutboundMessage, body: str) -> SmsError | None:
     return None
 
 
-def deliver_in_background(message_id: int, body: str) -> threading.Thread:
-    """Deliver a committed message from a thread of its own, so the response need not wait for it.
+def in_background(work: Callable[..., None], *args: object, name: str = "sms") -> threading.Thread:
+    """Run ``work(*args)`` in a thread of its own with an app context, so a response need not wait.
 
     Used for login codes: the answer to "send me a code" is then equally fast for known and
-    unknown numbers. Should the process die first, the row stays ``queued`` for a retry.
+    unknown numbers. Threads are named ``sms-...`` so tests can wait for them.
     """
     app = current_app._get_current_object()  # type: ignore[attr-defined]
 
     def run() -> None:
         with app.app_context():
-            message = db.session.get(OutboundMessage, message_id)
-            if message is not None:
-                deliver(message, body)
-                db.session.commit()
+            work(*args)
 
-    thread = threading.Thread(target=run, name=f"sms-{message_id}", daemon=True)
+    thread = threading.Thread(target=run, name=f"sms-{name}", daemon=True)
     thread.start()
     return thread

@@ -356,6 +356,20 @@ class _ChoiceBase(Field):
         return labels.get(value, str(value))
 
 
+@dataclass(frozen=True, kw_only=True)
+class _FixedChoices(_ChoiceBase):
+    """Choices listed in the definition (``choices``), translated when shown."""
+
+    choices: tuple[Choice, ...]
+
+    def options(self, ctx: Context) -> tuple[Option, ...]:
+        return (*(Option(c.value, ctx._(c.label)) for c in self.choices), *self._prefer_not_option(ctx))
+
+    def texts(self) -> Iterator[Msg]:
+        yield from super().texts()
+        yield from (c.label for c in self.choices)
+
+
 @register
 @dataclass(frozen=True, kw_only=True)
 class YesNoField(_ChoiceBase):
@@ -385,19 +399,11 @@ class YesNoField(_ChoiceBase):
 
 @register
 @dataclass(frozen=True, kw_only=True)
-class ChoiceField(_ChoiceBase):
+class ChoiceField(_FixedChoices):
     """Exactly one of a fixed list of choices."""
 
     type_name: ClassVar[str] = "choice"
     widget: ClassVar[str] = "radio"
-    choices: tuple[Choice, ...]
-
-    def options(self, ctx: Context) -> tuple[Option, ...]:
-        return (*(Option(c.value, ctx._(c.label)) for c in self.choices), *self._prefer_not_option(ctx))
-
-    def texts(self) -> Iterator[Msg]:
-        yield from super().texts()
-        yield from (c.label for c in self.choices)
 
     def parse(self, raw: Raw, ctx: Context, *, text_channel: bool = False) -> str:
         return self._pick(_first(raw), ctx, text_channel=text_channel, error=CHOOSE_ONE)
@@ -405,20 +411,12 @@ class ChoiceField(_ChoiceBase):
 
 @register
 @dataclass(frozen=True, kw_only=True)
-class MultiChoiceField(_ChoiceBase):
+class MultiChoiceField(_FixedChoices):
     """One or more of a fixed list of choices; ``exclusive`` ones (like "none") stand alone."""
 
     type_name: ClassVar[str] = "multi_choice"
     widget: ClassVar[str] = "checkboxes"
-    choices: tuple[Choice, ...]
     exclusive: tuple[str, ...] = ()
-
-    def options(self, ctx: Context) -> tuple[Option, ...]:
-        return (*(Option(c.value, ctx._(c.label)) for c in self.choices), *self._prefer_not_option(ctx))
-
-    def texts(self) -> Iterator[Msg]:
-        yield from super().texts()
-        yield from (c.label for c in self.choices)
 
     def _answers(self, raw: Raw) -> list[str]:
         if raw is None:

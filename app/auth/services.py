@@ -16,7 +16,7 @@ from ..extensions import db
 from ..models import AuthSession, Invitation, LoginChallenge, Newcomer, OutboundMessage
 from ..models.types import utcnow
 from ..sms.base import SmsError
-from ..sms.services import deliver, invitation_text, login_code_text, record_message
+from ..sms.services import invitation_text, login_code_text, send_now
 
 
 def digest(value: str) -> str:
@@ -51,16 +51,7 @@ def create_invitation(newcomer: Newcomer) -> str:
 
 def send_invitation(newcomer: Newcomer, link: str) -> tuple[OutboundMessage, SmsError | None]:
     """Record the invitation SMS (the link masked in the record), send it now; the error, if any."""
-    message, body = record_message(
-        to=newcomer.phone,
-        kind="invitation",
-        locale=newcomer.language,
-        compose=invitation_text,
-        secret=link,
-        newcomer_id=newcomer.id,
-    )
-    db.session.flush()
-    return message, deliver(message, body)
+    return send_now(newcomer, "invitation", invitation_text, link)
 
 
 def find_invitation(token: str) -> Invitation | None:
@@ -131,16 +122,7 @@ def send_code(newcomer_id: int | None, code: str) -> None:
     if newcomer is None:
         db.session.execute(select(Newcomer.id).where(Newcomer.id == -1))  # the lookup a known number costs
         return
-    message, body = record_message(
-        to=newcomer.phone,
-        kind="login_code",
-        locale=newcomer.language,
-        compose=login_code_text,
-        secret=code,
-        newcomer_id=newcomer.id,
-    )
-    db.session.flush()
-    deliver(message, body)
+    send_now(newcomer, "login_code", login_code_text, code)
     db.session.commit()
 
 

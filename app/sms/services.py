@@ -9,6 +9,7 @@ from flask import current_app
 from flask_babel import force_locale, gettext
 
 from ..extensions import db
+from ..models import Newcomer
 from ..models.message import FAILED, SENT, OutboundMessage
 from ..models.types import utcnow
 from . import get_sender
@@ -41,6 +42,22 @@ def record_message(
     message = OutboundMessage(to_phone=to, kind=kind, locale=locale, body=recorded, newcomer_id=newcomer_id)
     db.session.add(message)
     return message, body
+
+
+def send_now(
+    newcomer: Newcomer, kind: str, compose: Callable[[str], str], secret: str
+) -> tuple[OutboundMessage, SmsError | None]:
+    """Record a message to ``newcomer`` in their language and send it at once; the error, if any."""
+    message, body = record_message(
+        to=newcomer.phone,
+        kind=kind,
+        locale=newcomer.language,
+        compose=compose,
+        secret=secret,
+        newcomer_id=newcomer.id,
+    )
+    db.session.flush()
+    return message, deliver(message, body)
 
 
 def deliver(message: OutboundMessage, body: str) -> SmsError | None:

@@ -75,15 +75,21 @@ def test_sender_needs_a_from_number_or_service():
         TwilioSmsSender(SID, "token")
 
 
-def test_login_code_via_twilio_is_recorded_without_the_code(make_app, twilio, make_newcomer):
-    person = make_newcomer(language="ti")
-    app: Flask = make_app(
+@pytest.fixture
+def twilio_app(make_app, twilio) -> Flask:
+    """The app with the real Twilio sender, talking to the local fake Twilio."""
+    return make_app(
         SMS_BACKEND="twilio",
         TWILIO_ACCOUNT_SID=SID,
         TWILIO_AUTH_TOKEN="token",  # noqa: S106
         TWILIO_FROM="+3197010000000",
         TWILIO_HTTP_CLIENT=twilio.http_client(),
     )
+
+
+def test_login_code_via_twilio_is_recorded_without_the_code(twilio_app, twilio, make_newcomer):
+    person = make_newcomer(language="ti")
+    app = twilio_app
     client = app.test_client()
     page = client.get("/login")
     response = client.post("/login", data={"csrf_token": csrf_token(page.text), "phone": person.phone})
@@ -102,16 +108,10 @@ def test_login_code_via_twilio_is_recorded_without_the_code(make_app, twilio, ma
         assert "••••••" in message.body
 
 
-def test_failed_send_is_recorded_with_its_error(make_app, twilio, make_newcomer):
+def test_failed_send_is_recorded_with_its_error(twilio_app, twilio, make_newcomer):
     person = make_newcomer()
     twilio.reply = 21610
-    app: Flask = make_app(
-        SMS_BACKEND="twilio",
-        TWILIO_ACCOUNT_SID=SID,
-        TWILIO_AUTH_TOKEN="token",  # noqa: S106
-        TWILIO_FROM="+3197010000000",
-        TWILIO_HTTP_CLIENT=twilio.http_client(),
-    )
+    app = twilio_app
     from app.auth.services import create_invitation, send_invitation
 
     with app.app_context():

@@ -100,8 +100,8 @@ def app(_session_app: Flask) -> Iterator[Flask]:
 
 
 def empty_tables() -> None:
-    """Delete every row, children first (the schema stays)."""
-    names = set(inspect(db.engine).get_table_names()) - {"alembic_version"}
+    """Delete every row, children first (the schema stays); the audit log is append-only and stays."""
+    names = set(inspect(db.engine).get_table_names()) - {"alembic_version", "audit_events"}
     with db.engine.begin() as connection:
         for table in reversed(db.metadata.sorted_tables):
             if table.name in names:

@@ -13,8 +13,10 @@ from workflows.engine import Progress
 from workflows.i18n import Context
 from workflows.model import Workflow
 
+from ..casefiles import set_status
 from ..extensions import db
 from ..models import IntakeSession, Newcomer
+from ..models.casefile import INTAKE_IN_PROGRESS, INTAKE_SUBMITTED, INVITED, REGISTERED
 from ..models.intake import SUBMITTED
 from ..models.types import utcnow
 
@@ -51,6 +53,7 @@ def start_or_resume(newcomer: Newcomer, channel: str = "web") -> IntakeSession:
         definition = workflow()
         intake = IntakeSession(
             newcomer_id=newcomer.id,
+            municipality_id=newcomer.municipality_id,
             workflow_id=definition.id,
             workflow_version=definition.version,
             answers={},
@@ -59,6 +62,8 @@ def start_or_resume(newcomer: Newcomer, channel: str = "web") -> IntakeSession:
             locale=newcomer.language,
         )
         db.session.add(intake)
+        if newcomer.status in (REGISTERED, INVITED):
+            set_status(newcomer, INTAKE_IN_PROGRESS)
         db.session.commit()
     return intake
 
@@ -83,5 +88,6 @@ def submit(intake: IntakeSession) -> bool:
         return False
     intake.status = SUBMITTED
     intake.submitted_at = utcnow()
+    set_status(intake.newcomer, INTAKE_SUBMITTED)
     db.session.commit()
     return True

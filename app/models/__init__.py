@@ -1,12 +1,17 @@
 """The models, one module per aggregate; importing this package registers them all."""
 
+from .audit import AuditEvent
 from .auth import AuthSession, LoginChallenge
+from .casefile import Note, StatusChange
 from .intake import IntakeSession
 from .message import DevSms, OutboundMessage
 from .municipality import Municipality
 from .newcomer import Invitation, Newcomer
+from .pip import Pip, TermExtension
+from .staff import Staff
 
 __all__ = [
+    "AuditEvent",
     "AuthSession",
     "DevSms",
     "IntakeSession",
@@ -14,5 +19,10 @@ __all__ = [
     "LoginChallenge",
     "Municipality",
     "Newcomer",
+    "Note",
     "OutboundMessage",
+    "Pip",
+    "Staff",
+    "StatusChange",
+    "TermExtension",
 ]

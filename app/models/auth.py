@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .newcomer import Newcomer
+from .staff import Staff
 from .types import UTCDateTime, utcnow
 
 
@@ -38,20 +39,22 @@ class LoginChallenge(db.Model):
 class AuthSession(db.Model, UserMixin):
     """A signed-in session; the browser holds a random token, we keep only its hash.
 
-    It is Flask-Login's user object, so ``current_user.newcomer`` is the person signed in;
-    ending the row signs the browser out on the server.
+    It is Flask-Login's user object: ``current_user.newcomer`` or ``current_user.staff`` is the
+    person signed in (one of the two); ending the row signs the browser out on the server.
     """
 
     __tablename__ = "auth_sessions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    newcomer_id: Mapped[int] = mapped_column(ForeignKey("newcomers.id", ondelete="CASCADE"), index=True)
+    newcomer_id: Mapped[int | None] = mapped_column(ForeignKey("newcomers.id", ondelete="CASCADE"), index=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_members.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    newcomer: Mapped[Newcomer] = relationship(lazy="joined")
+    newcomer: Mapped[Newcomer | None] = relationship(lazy="joined")
+    staff: Mapped[Staff | None] = relationship(lazy="joined")
 
     token = None
     """The raw token (not stored): set on the object by sign-in and by loading from the cookie."""

@@ -5,18 +5,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .newcomer import Newcomer
+from .tenancy import TenantOwned
 from .types import JsonColumn, UTCDateTime, utcnow
 
 IN_PROGRESS = "in_progress"
 SUBMITTED = "submitted"
+RETURNED = "returned"
+APPROVED = "approved"
 
 
-class IntakeSession(db.Model):
+class IntakeSession(TenantOwned, db.Model):
     """Answers (JSON, by field id) and completed steps of one person for one workflow version."""
 
     __tablename__ = "intake_sessions"
@@ -34,10 +37,13 @@ class IntakeSession(db.Model):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    question: Mapped[str | None] = mapped_column(Text)
+    """The klantmanager's question when the intake was returned; shown to the newcomer."""
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     newcomer: Mapped[Newcomer] = relationship()
 
     @property
     def is_submitted(self) -> bool:
-        """Whether the newcomer sent it in (it is then read-only for them)."""
-        return self.status == SUBMITTED
+        """Whether the newcomer sent it in (read-only for them, unless it is returned)."""
+        return self.status in (SUBMITTED, APPROVED)

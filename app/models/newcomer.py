@@ -2,30 +2,62 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .municipality import Municipality
+from .tenancy import TenantOwned
 from .types import UTCDateTime, utcnow
 
+STATUSHOUDER = "statushouder"
+GEZINSMIGRANT = "gezinsmigrant_overig"
+DOELGROEPEN = (STATUSHOUDER, GEZINSMIGRANT)
+PIP_TERM = timedelta(weeks=10)
+"""The PIP must be set within 10 weeks of DUO's notice, or of settling when that is later."""
 
-class Newcomer(db.Model):
-    """A person who must complete civic integration; signs in with their phone."""
+
+class Newcomer(TenantOwned, db.Model):
+    """A person who must complete civic integration (inburgeraar); signs in with their phone."""
 
     __tablename__ = "newcomers"
+    __table_args__ = (
+        UniqueConstraint("municipality_id", "external_id"),
+        Index("ix_newcomers_caseload", "municipality_id", "status", "pip_deadline_on"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    municipality_id: Mapped[int] = mapped_column(ForeignKey("municipalities.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     phone: Mapped[str] = mapped_column(String(20), unique=True)
     """E.164, e.g. +31612345678."""
     language: Mapped[str] = mapped_column(String(8), default="nl")
+    doelgroep: Mapped[str] = mapped_column(String(20), default=STATUSHOUDER)
+    status: Mapped[str] = mapped_column(String(30), default="registered")
+    duo_notified_on: Mapped[date | None]
+    settled_on: Mapped[date | None]
+    pip_deadline_on: Mapped[date | None] = mapped_column(index=True)
+    """Stored so the caseload can sort and filter on it; see :meth:`update_deadline`."""
+    leerroute: Mapped[str | None] = mapped_column(String(1))
+    """The route of the newest PIP, for the caseload filter."""
+    bsn: Mapped[str | None] = mapped_column(String(9))
+    external_id: Mapped[str | None] = mapped_column(String(64))
+    """The id of the DUO notification it was imported from: importing it again changes nothing."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     municipality: Mapped[Municipality] = relationship(lazy="joined")
+
+    def update_deadline(self) -> None:
+        """The 10-week PIP deadline, from DUO's notice or from settling, whichever is later."""
+        starts = [d for d in (self.duo_notified_on, self.settled_on) if d is not None]
+        self.pip_deadline_on = max(starts) + PIP_TERM if starts else None
+
+    @property
+    def masked_bsn(self) -> str:
+        """The BSN as staff see it: only the last three digits."""
+        return f"******{self.bsn[-3:]}" if self.bsn else ""
 
 
 class Invitation(db.Model):

@@ -56,13 +56,17 @@ def configure_extensions(app: Flask) -> None:
 def configure_blueprints(app: Flask) -> None:
     """One blueprint per feature."""
     from .auth import bp as auth_bp
+    from .backoffice import bp as backoffice_bp
     from .intake import bp as intake_bp
     from .main import bp as main_bp
     from .main.errors import register as register_errors
+    from .staff import bp as staff_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(intake_bp)
+    app.register_blueprint(staff_bp)
+    app.register_blueprint(backoffice_bp)
     if app.config["BENCH_ROUTES"]:
         from .bench import bp as bench_bp
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+import pyotp
 from flask import Flask
 from sqlalchemy import select
 
@@ -11,7 +12,9 @@ from workflows.fields import parse_phone
 from .auth.services import create_invitation, send_invitation
 from .extensions import db
 from .i18n import BY_CODE
-from .models import Municipality, Newcomer
+from .models import Municipality, Newcomer, Staff
+from .models.staff import ROLES
+from .staff.services import StaffError, create_staff, totp_uri
 
 # Westfriesland: the region of the progress report this product started from.
 DEMO_MUNICIPALITIES = {
@@ -31,6 +34,15 @@ DEMO_NEWCOMERS = [
     ("Zahra Ahmadi", "+31612345603", "0420", "fa"),
     ("Mehmet Yılmaz", "+31612345604", "0420", "tr"),
     ("Hodan Abdi", "+31612345605", "0388", "so"),
+]
+
+
+# Staff of two teams: Sanne's regional team (Hoorn, Enkhuizen) and Medemblik's own klantmanager.
+DEMO_STAFF = [
+    ("sanne@westfriesland.example", "klantmanager", ["0405", "0388"], "Sanne de Vries"),
+    ("jeroen@medemblik.example", "klantmanager", ["0420"], "Jeroen Bakker"),
+    ("peter@westfriesland.example", "beleidsmedewerker", ["0405", "0420", "0388"], "Peter Jansen"),
+    ("beheer@westfriesland.example", "beheerder", [], "Beheer Westfriesland"),
 ]
 
 
@@ -98,6 +110,32 @@ def register(app: Flask) -> None:
         db.session.commit()
         click.echo(f"{code} {name}")
 
+    @app.cli.command("create-staff")
+    @click.option("--email", required=True)
+    @click.option("--role", required=True, type=click.Choice(ROLES))
+    @click.option("--gemeente", "gemeenten", multiple=True, help="CBS gemeentecode; repeat for several.")
+    @click.option("--name", default=None, help="Display name (default: the part of the e-mail before @).")
+    def create_staff_command(email: str, role: str, gemeenten: tuple[str, ...], name: str | None) -> None:
+        """Create a staff account; prints a one-time password and the TOTP secret."""
+        try:
+            staff, password = create_staff(email, role, list(gemeenten), name)
+        except StaffError as error:
+            raise Refused(str(error)) from None
+        db.session.commit()
+        click.echo(f"e-mail: {staff.email}\nrole: {staff.role}\none-time password: {password}")
+        click.echo(f"TOTP secret: {staff.totp_secret}\nTOTP URI: {totp_uri(staff, staff.totp_secret)}")
+
+    @app.cli.command("staff-totp")
+    @click.option("--email", required=True)
+    def staff_totp(email: str) -> None:
+        """Development only: print a staff member's current TOTP code (for demos without a phone)."""
+        if not app.config["DEV_ROUTES"]:
+            raise Refused("only in development")
+        staff = db.session.scalar(select(Staff).where(Staff.email == email.lower()))
+        if staff is None or not staff.totp_secret:
+            raise Refused("no such account with a second factor")
+        click.echo(pyotp.TOTP(staff.totp_secret).now())
+
     @app.cli.command("seed-demo")
     def seed_demo() -> None:
         """Load demo data (idempotent) and print each demo newcomer's invitation link."""
@@ -111,3 +149,13 @@ def register(app: Flask) -> None:
             click.echo(f"  {newcomer.name} ({language}, {newcomer.municipality.name}, {newcomer.phone}): {link}")
         db.session.commit()
         click.echo("Sign in by SMS code at /login with one of these numbers; codes appear at /dev/sms.")
+        click.echo("\nDemo staff (sign in at /staff/login; codes: flask --app wsgi staff-totp --email E):")
+        for email, role, codes, staff_name in DEMO_STAFF:
+            if db.session.scalar(select(Staff.id).where(Staff.email == email)) is not None:
+                click.echo(f"  {email} ({role}): exists already")
+                continue
+            staff, password = create_staff(email, role, codes, staff_name)
+            click.echo(
+                f"  {email} ({role}, {', '.join(codes) or '-'}): password {password}, TOTP secret {staff.totp_secret}"
+            )
+        db.session.commit()

@@ -35,8 +35,10 @@ def select_locale() -> str:
     """The profile's language > a language picked on this device > a page's hint > the browser > nl."""
     if not has_request_context():
         return DEFAULT
-    if current_user.is_authenticated and current_user.newcomer.language in BY_CODE:
-        return current_user.newcomer.language
+    if current_user.is_authenticated:
+        person = current_user.newcomer or current_user.staff
+        if person.language in BY_CODE:
+            return person.language
     if session.get("lang") in BY_CODE:
         return session["lang"]
     if getattr(g, "locale_hint", None) in BY_CODE:

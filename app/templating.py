@@ -6,7 +6,7 @@ import hashlib
 from pathlib import Path
 
 from flask import Flask, url_for
-from flask_babel import format_datetime
+from flask_babel import format_date, format_datetime
 
 from .i18n import LANGUAGES, current_language
 
@@ -25,6 +25,10 @@ def init_app(app: Flask) -> None:
         return url_for("static", filename=filename, v=hashes.get(filename, "0"))
 
     app.jinja_env.globals.update(
-        asset=asset, languages=LANGUAGES, current_language=current_language, format_datetime=format_datetime
+        asset=asset,
+        languages=LANGUAGES,
+        current_language=current_language,
+        format_datetime=format_datetime,
+        format_date=format_date,
     )
     app.jinja_env.policies["ext.i18n.trimmed"] = True

@@ -29,13 +29,13 @@ def _load_user(token: str):  # noqa: ANN202 - Flask-Login's hook
     return services.load_session(token)
 
 
-def _sign_in(auth_session) -> None:  # noqa: ANN001
+def sign_in(auth_session) -> None:  # noqa: ANN001
     """A fresh cookie session (new id, nothing carried over) holding the new session's token."""
     language = session.get("lang")
     session.clear()
     if language:  # a language picked before signing in is the person's choice: keep it
         session["lang"] = language
-        auth_session.newcomer.language = language
+        (auth_session.newcomer or auth_session.staff).language = language
         db.session.commit()
     login_user(auth_session)
 
@@ -54,7 +54,7 @@ def invitation(token: str) -> ResponseReturnValue:
     if request.method == "POST" and form.validate_on_submit():
         auth_session = services.redeem_invitation(token)
         if auth_session is not None:
-            _sign_in(auth_session)
+            sign_in(auth_session)
             return redirect(url_for("intake.resume"))
     elif request.method == "GET" and (inv := services.find_invitation(token)) is not None:
         g.locale_hint = inv.newcomer.language  # speak their language before they sign in
@@ -67,7 +67,7 @@ def invitation(token: str) -> ResponseReturnValue:
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_NUMBER"], key_func=_number_key, methods=["POST"])
 def login_page() -> ResponseReturnValue:
     """Ask for a phone number and send a code to it, if it is known: the answer is the same either way."""
-    if current_user.is_authenticated:
+    if current_user.is_authenticated and current_user.newcomer:
         return redirect(url_for("intake.resume"))
     form = PhoneForm()
     if form.validate_on_submit():
@@ -91,7 +91,7 @@ def code() -> ResponseReturnValue:
     if form.validate_on_submit():
         check = services.verify_code(public_id, form.code.data)
         if check.session is not None:
-            _sign_in(check.session)
+            sign_in(check.session)
             return redirect(url_for("intake.resume"))
         if check.problem == services.WRONG:
             form.code.errors = [
@@ -115,10 +115,11 @@ def logout() -> ResponseReturnValue:
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
+    was_staff = current_user.staff_id is not None
     services.end_session(current_user._get_current_object())
     language = session.get("lang")
     logout_user()
     session.clear()
     if language:
         session["lang"] = language
-    return redirect(url_for("auth.login_page", signed_out=1))
+    return redirect(url_for("staff.login" if was_staff else "auth.login_page", signed_out=1))

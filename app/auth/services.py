@@ -13,7 +13,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select, update
 
 from ..extensions import db
-from ..models import AuthSession, Invitation, LoginChallenge, Newcomer, OutboundMessage
+from ..models import AuthSession, Invitation, LoginChallenge, Newcomer, OutboundMessage, Staff
 from ..models.types import utcnow
 from ..sms.base import SmsError
 from ..sms.services import invitation_text, login_code_text, send_now
@@ -170,10 +170,10 @@ def verify_code(public_id: str, code: str) -> CodeCheck:
 # -- sessions ----------------------------------------------------------------------------------
 
 
-def start_session(newcomer: Newcomer) -> AuthSession:
-    """A new server-side session with a fresh random token (committed)."""
+def start_session(newcomer: Newcomer | None = None, *, staff: Staff | None = None) -> AuthSession:
+    """A new server-side session for a newcomer or a staff member, with a fresh random token (committed)."""
     token = secrets.token_urlsafe(32)
-    auth_session = AuthSession(token_hash=digest(token), newcomer=newcomer)
+    auth_session = AuthSession(token_hash=digest(token), newcomer=newcomer, staff=staff)
     db.session.add(auth_session)
     db.session.commit()
     auth_session.token = token

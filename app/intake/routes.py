@@ -11,13 +11,16 @@ from forms.auth import ConfirmForm
 from forms.workflow import build_step_form, client_conditions
 from workflows import engine
 
+from ..models.intake import RETURNED
 from . import bp, services
 
 
 @bp.before_request
 @login_required
 def _signed_in() -> None:
-    """Every intake page is personal."""
+    """Every intake page is personal, and a newcomer's."""
+    if current_user.newcomer is None:
+        abort(404)
 
 
 def _intake():  # noqa: ANN202
@@ -29,6 +32,11 @@ def _resume_url(intake) -> str:  # noqa: ANN001
         return url_for("intake.done")
     step = engine.next_step(services.workflow(), services.progress(intake))
     return url_for("intake.step", step_id=step.id) if step else url_for("intake.review")
+
+
+def _question(intake) -> str | None:  # noqa: ANN001
+    """The klantmanager's question, while the intake is returned to the newcomer."""
+    return intake.question if intake.status == RETURNED else None
 
 
 @bp.get("/")
@@ -75,6 +83,7 @@ def step(step_id: str) -> ResponseReturnValue:
         total=total,
         previous=previous,
         conditions=client_conditions(current, form.specs),
+        question=_question(intake),
     ), 422 if form.errors else 200
 
 
@@ -88,7 +97,7 @@ def review() -> ResponseReturnValue:
     if not engine.is_complete(definition, progress):
         return redirect(_resume_url(intake))
     sections = engine.summary(definition, progress, services.context())
-    return render_template("intake/review.html", sections=sections, form=ConfirmForm())
+    return render_template("intake/review.html", sections=sections, form=ConfirmForm(), question=_question(intake))
 
 
 @bp.post("/submit")

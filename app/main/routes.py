@@ -20,7 +20,7 @@ from . import bp
 def index() -> ResponseReturnValue:
     """Signed in: continue the intake; otherwise the welcome page."""
     if current_user.is_authenticated:
-        return redirect(url_for("intake.resume"))
+        return redirect(url_for("intake.resume" if current_user.newcomer else "backoffice.caseload"))
     return render_template("main/index.html")
 
 
@@ -43,7 +43,7 @@ def set_language() -> ResponseReturnValue:
         abort(400)
     session["lang"] = code
     if current_user.is_authenticated:
-        current_user.newcomer.language = code
+        (current_user.newcomer or current_user.staff).language = code
         db.session.commit()
     return redirect(_safe_next(request.form.get("next")))
 

@@ -1,0 +1,7 @@
+"""Staff sign-in: password, second factor (TOTP or a recovery code), enrolment, password change."""
+
+from flask import Blueprint
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+from . import routes  # noqa: E402, F401

@@ -1,0 +1,83 @@
+"""Back-office forms: registering a newcomer, reviewing an intake, notes, status changes."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
+
+from workflows.fields import parse_phone
+
+
+def is_valid_bsn(value: str) -> bool:
+    """The eleven-test of a Dutch citizen service number (BSN): 9 digits, weighted sum divisible by 11."""
+    if len(value) != 9 or not value.isdigit() or value == "000000000":
+        return False
+    weights = (9, 8, 7, 6, 5, 4, 3, 2, -1)
+    return sum(int(d) * w for d, w in zip(value, weights, strict=True)) % 11 == 0
+
+
+class RegisterNewcomerForm(FlaskForm):
+    """A klantmanager registers a newcomer by hand."""
+
+    name = StringField(
+        _l("Full name"), validators=[InputRequired(message=_l("Please fill in a name.")), Length(max=200)]
+    )
+    phone = StringField(
+        _l("Mobile phone number"), validators=[InputRequired(message=_l("Please fill in a phone number."))]
+    )
+    language = SelectField(_l("Preferred language"), choices=[])
+    doelgroep = SelectField(_l("Target group"), choices=[])
+    municipality = SelectField(_l("Municipality"), coerce=int, choices=[])
+    duo_notified_on = DateField(
+        _l("Date of DUO's notification"),
+        validators=[Optional()],
+        format="%Y-%m-%d",
+    )
+    settled_on = DateField(_l("Date settled in the municipality"), validators=[Optional()], format="%Y-%m-%d")
+    bsn = StringField(_l("BSN (optional)"), validators=[Optional(), Length(max=20)])
+
+    e164: str = ""
+
+    def validate_phone(self, field: StringField) -> None:
+        """Any way of writing a valid number; kept as E.164."""
+        number = parse_phone(field.data or "")
+        if number is None:
+            raise ValidationError(_l("Type a valid phone number, for example %(example)s.", example="06 12345678"))
+        self.e164 = number
+
+    def validate_bsn(self, field: StringField) -> None:
+        """Nine digits that pass the eleven-test."""
+        value = "".join(ch for ch in field.data or "" if not ch.isspace() and ch != ".")
+        if value and not is_valid_bsn(value.zfill(9) if len(value) == 8 else value):
+            raise ValidationError(_l("This is not a valid BSN (it fails the eleven-test)."))
+        field.data = (value.zfill(9) if len(value) == 8 else value) or None
+
+    def validate_settled_on(self, field: DateField) -> None:
+        """At least one of the two dates starts the 10-week term."""
+        if field.data is None and self.duo_notified_on.data is None:
+            raise ValidationError(_l("Fill in the date of DUO's notification or the date of settling."))
+
+
+class ReturnIntakeForm(FlaskForm):
+    """Return an intake with a question for the newcomer."""
+
+    question = TextAreaField(
+        _l("Your question for the newcomer"),
+        description=_l("Plain language, short sentences. The newcomer sees it on their intake."),
+        validators=[InputRequired(message=_l("Please write your question.")), Length(max=1000)],
+    )
+
+
+class NoteForm(FlaskForm):
+    """A note on a file."""
+
+    body = TextAreaField(_l("Note"), validators=[InputRequired(message=_l("Please write a note.")), Length(max=4000)])
+
+
+class StatusForm(FlaskForm):
+    """Change a file's status by hand."""
+
+    status = SelectField(_l("New status"), choices=[])
+    comment = StringField(_l("Reason (optional)"), validators=[Optional(), Length(max=500)])

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, func, inspect, select, text
 
 from app import create_app
 from app.extensions import db, limiter
@@ -205,3 +205,84 @@ def signed_in(client: FlaskClient, newcomer: Person) -> FlaskClient:
     """A client signed in as Amal."""
     sign_in(client, newcomer)
     return client
+
+
+@dataclass(frozen=True)
+class StaffLogin:
+    """A staff account a test created: its id, e-mail, one-time password and TOTP secret."""
+
+    id: int
+    email: str
+    password: str
+    totp_secret: str
+
+
+@pytest.fixture
+def make_staff(app: Flask, municipality_id: int) -> Callable[..., StaffLogin]:
+    """Create staff: ``make_staff(role="klantmanager", codes=("0405",))``; other codes are created as needed."""
+    from app.staff.services import create_staff
+
+    counter = iter(range(1, 1000))
+
+    def make(role: str = "klantmanager", codes: tuple[str, ...] = ("0405",), email: str | None = None) -> StaffLogin:
+        with app.app_context():
+            for code in codes:
+                if db.session.scalar(select(Municipality.id).where(Municipality.code == code)) is None:
+                    db.session.add(Municipality(code=code, name=f"Gemeente {code}"))
+            db.session.flush()
+            staff, password = create_staff(email or f"staff{next(counter)}@example.nl", role, list(codes))
+            db.session.commit()
+            return StaffLogin(staff.id, staff.email, password, staff.totp_secret)
+
+    return make
+
+
+def staff_sign_in(client: FlaskClient, login: StaffLogin, new_password: str = "a long new password 123") -> None:
+    """The whole staff sign-in: password, TOTP code, recovery codes page, forced password change."""
+    import pyotp
+
+    page = client.get("/staff/login")
+    response = client.post(
+        "/staff/login", data={"csrf_token": csrf_token(page.text), "email": login.email, "password": login.password}
+    )
+    assert response.status_code == 302, response.text
+    page = client.get("/staff/2fa")
+    response = client.post(
+        "/staff/2fa", data={"csrf_token": csrf_token(page.text), "code": pyotp.TOTP(login.totp_secret).now()}
+    )
+    assert response.status_code == 302, response.text
+    if response.headers["Location"].endswith("/staff/recovery-codes"):
+        client.get("/staff/recovery-codes")
+    page = client.get("/staff/password")
+    if page.status_code == 200:
+        client.post(
+            "/staff/password",
+            data={"csrf_token": csrf_token(page.text), "password": new_password, "confirm": new_password},
+        )
+
+
+@pytest.fixture
+def klantmanager(client: FlaskClient, make_staff: Callable[..., StaffLogin]) -> FlaskClient:
+    """A client signed in as a klantmanager of Hoorn (0405)."""
+    staff_sign_in(client, make_staff())
+    return client
+
+
+@pytest.fixture
+def audit_log(app: Flask) -> Callable[..., list]:
+    """The audit entries written during this test (the log is append-only, so earlier ones stay)."""
+    from app.models import AuditEvent
+
+    with app.app_context():
+        start = db.session.scalar(select(func.max(AuditEvent.id))) or 0
+
+    def entries(**where: object) -> list:
+        with app.app_context():
+            query = select(AuditEvent).where(AuditEvent.id > start).order_by(AuditEvent.id)
+            for key, value in where.items():
+                query = query.where(getattr(AuditEvent, key) == value)
+            rows = db.session.scalars(query).all()
+            db.session.expunge_all()
+            return rows
+
+    return entries

@@ -1,0 +1,1 @@
+"""Back-office routes (being written)."""

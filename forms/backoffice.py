@@ -54,10 +54,16 @@ class RegisterNewcomerForm(FlaskForm):
             raise ValidationError(_l("This is not a valid BSN (it fails the eleven-test)."))
         field.data = (value.zfill(9) if len(value) == 8 else value) or None
 
-    def validate_settled_on(self, field: DateField) -> None:
-        """At least one of the two dates starts the 10-week term."""
-        if field.data is None and self.duo_notified_on.data is None:
-            raise ValidationError(_l("Fill in the date of DUO's notification or the date of settling."))
+    def validate(self, extra_validators: object = None) -> bool:
+        """Field checks, then: at least one of the two dates, which start the 10-week term."""
+        ok = super().validate(extra_validators)
+        if self.duo_notified_on.data is None and self.settled_on.data is None and not self.duo_notified_on.errors:
+            self.duo_notified_on.errors = [
+                *self.duo_notified_on.errors,
+                _l("Fill in the date of DUO's notification or the date of settling."),
+            ]
+            return False
+        return ok
 
 
 class ReturnIntakeForm(FlaskForm):

@@ -231,6 +231,7 @@ def make_staff(app: Flask, municipality_id: int) -> Callable[..., StaffLogin]:
                     db.session.add(Municipality(code=code, name=f"Gemeente {code}"))
             db.session.flush()
             staff, password = create_staff(email or f"staff{next(counter)}@example.nl", role, list(codes))
+            staff.language = "en"  # staff read Dutch by default; tests read the English source strings
             db.session.commit()
             return StaffLogin(staff.id, staff.email, password, staff.totp_secret)
 

@@ -78,6 +78,7 @@ def _filter() -> services.CaseloadFilter:
     args = request.args
     try:
         page = max(1, int(args.get("page", 1)))
+        per_page = int(args.get("per_page", services.PER_PAGE))
         municipality_id = int(args["municipality"]) if args.get("municipality") else None
     except ValueError:
         abort(400)
@@ -91,6 +92,7 @@ def _filter() -> services.CaseloadFilter:
         sort=args.get("sort", "deadline") if args.get("sort") in services.SORTS else "deadline",
         descending=args.get("order") == "desc",
         page=page,
+        per_page=per_page if per_page in services.PAGE_SIZES else services.PER_PAGE,
     )
 
 

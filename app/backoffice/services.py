@@ -22,6 +22,7 @@ from ..sms.services import send_now
 from .labels import BEFORE_PIP
 
 PER_PAGE = 25
+PAGE_SIZES = (10, 25, 50, 100)
 SORTS = {
     "deadline": Newcomer.pip_deadline_on,
     "name": Newcomer.name,
@@ -47,6 +48,7 @@ class CaseloadFilter:
     sort: str = "deadline"
     descending: bool = False
     page: int = 1
+    per_page: int = PER_PAGE
 
 
 def caseload_query(f: CaseloadFilter) -> Select:
@@ -71,7 +73,7 @@ def caseload_query(f: CaseloadFilter) -> Select:
 
 def caseload(f: CaseloadFilter):  # noqa: ANN201 - a Flask-SQLAlchemy Pagination
     """One page of the caseload: two queries (count and rows), whatever the page size."""
-    return db.paginate(caseload_query(f), page=f.page, per_page=PER_PAGE, error_out=False)
+    return db.paginate(caseload_query(f), page=f.page, per_page=f.per_page, error_out=False)
 
 
 def deadline_flag(newcomer: Newcomer, today: date) -> str:

@@ -36,7 +36,12 @@ def _staff_only() -> None:
 
 @bp.app_context_processor
 def _labels() -> dict:
-    return {"status_labels": labels.STATUS, "doelgroep_labels": labels.DOELGROEP, "role_labels": labels.ROLE}
+    return {
+        "status_labels": labels.STATUS,
+        "doelgroep_labels": labels.DOELGROEP,
+        "role_labels": labels.ROLE,
+        "language_names": {language.code: language.name for language in LANGUAGES},
+    }
 
 
 @bp.get("/")

@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import func, select
+from wtforms import SelectChoice
 
 from forms.auth import ConfirmForm
 from forms.backoffice import NoteForm, RegisterNewcomerForm, ReturnIntakeForm, StatusForm
@@ -132,9 +133,9 @@ def _file_or_404(newcomer_id: int) -> Newcomer:
 
 def _register_form() -> RegisterNewcomerForm:
     form = RegisterNewcomerForm()
-    form.language.choices = [(lang.code, lang.name) for lang in LANGUAGES]
-    form.doelgroep.choices = list(labels.DOELGROEP.items())
-    form.municipality.choices = [(m.id, f"{m.name} ({m.code})") for m in current_staff().municipalities]
+    form.language.choices = [SelectChoice(lang.code, lang.name) for lang in LANGUAGES]
+    form.doelgroep.choices = [SelectChoice(code, label) for code, label in labels.DOELGROEP.items()]
+    form.municipality.choices = [SelectChoice(m.id, f"{m.name} ({m.code})") for m in current_staff().municipalities]
     return form
 
 
@@ -193,7 +194,7 @@ def file(newcomer_id: int) -> ResponseReturnValue:
         select(Note).where(Note.newcomer_id == newcomer.id).order_by(Note.created_at.desc())
     ).all()
     status_form = StatusForm()
-    status_form.status.choices = [(s, labels.STATUS[s]) for s in labels.MANUAL_STATUSES]
+    status_form.status.choices = [SelectChoice(s, labels.STATUS[s]) for s in labels.MANUAL_STATUSES]
     today = datetime.now(AMSTERDAM).date()
     return render_template(
         "backoffice/file.html",
@@ -283,7 +284,7 @@ def change_status(newcomer_id: int) -> ResponseReturnValue:
     """Set a status by hand."""
     newcomer = _file_or_404(newcomer_id)
     form = StatusForm()
-    form.status.choices = [(s, labels.STATUS[s]) for s in labels.MANUAL_STATUSES]
+    form.status.choices = [SelectChoice(s, labels.STATUS[s]) for s in labels.MANUAL_STATUSES]
     if form.validate_on_submit():
         services.change_status(newcomer, current_staff(), form.status.data, form.comment.data)
         flash(_("Status changed."), "info")

@@ -55,6 +55,7 @@ def configure_extensions(app: Flask) -> None:
 
 def configure_blueprints(app: Flask) -> None:
     """One blueprint per feature."""
+    from .admin import bp as admin_bp
     from .auth import bp as auth_bp
     from .backoffice import bp as backoffice_bp
     from .intake import bp as intake_bp
@@ -67,6 +68,7 @@ def configure_blueprints(app: Flask) -> None:
     app.register_blueprint(intake_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(backoffice_bp)
+    app.register_blueprint(admin_bp)
     if app.config["BENCH_ROUTES"]:
         from .bench import bp as bench_bp
 

@@ -159,3 +159,17 @@ def register(app: Flask) -> None:
                 f"  {email} ({role}, {', '.join(codes) or '-'}): password {password}, TOTP secret {staff.totp_secret}"
             )
         db.session.commit()
+
+    @app.cli.command("purge-expired")
+    @click.option("--dry-run", is_flag=True, help="Only list the files that would be anonymised.")
+    def purge_expired(dry_run: bool) -> None:
+        """Anonymise files whose retention period (RETENTION_YEARS after a final status) has ended."""
+        from .backoffice import privacy_services
+
+        years = app.config["RETENTION_YEARS"]
+        ids = privacy_services.purge_expired(years, dry_run=dry_run)
+        # Ids only: the output may end up in a log.
+        verb = "would anonymise" if dry_run else "anonymised"
+        click.echo(f"{verb} {len(ids)} file(s) whose retention period of {years} years has ended")
+        for newcomer_id in ids:
+            click.echo(f"  newcomer {newcomer_id}")

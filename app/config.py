@@ -43,6 +43,7 @@ class Config:
     # Requests and sessions
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 256 * 1024)
     MAX_FORM_MEMORY_SIZE = MAX_CONTENT_LENGTH
+    IMPORT_MAX_BYTES = _int("IMPORT_MAX_BYTES", 5 * 1024 * 1024)  # CSV uploads only (backoffice.import_form)
     SESSION_COOKIE_NAME = "intake_session"
     SESSION_COOKIE_SECURE = True
     SESSION_COOKIE_HTTPONLY = True
@@ -77,6 +78,9 @@ class Config:
     TWILIO_FROM = _env("TWILIO_FROM")
     TWILIO_TIMEOUT_SECONDS = _int("TWILIO_TIMEOUT_SECONDS", 10)
     TWILIO_HTTP_CLIENT = None  # tests inject a client that talks to a local fake Twilio
+
+    # Privacy: files in a final status are anonymised this long after (flask purge-expired)
+    RETENTION_YEARS = _int("RETENTION_YEARS", 5)
 
     DEV_ROUTES = False
     BENCH_ROUTES = _env("BENCH_ROUTES") == "1"

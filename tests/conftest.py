@@ -92,6 +92,7 @@ def app(_session_app: Flask) -> Iterator[Flask]:
     Tests read and write the database inside ``with app.app_context():``.
     """
     yield _session_app
+    wait_for_sms()  # a message still being sent must not outlive its test's rows
     with _session_app.app_context():
         empty_tables()
         limiter.reset()

@@ -1,1 +1,94 @@
-"""Back-office routes (being written)."""
+"""Back-office routes for importing DUO notifications from a CSV file: upload, template, progress."""
+
+from __future__ import annotations
+
+from flask import Response, abort, current_app, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from forms.imports import COLUMNS, REQUIRED_COLUMNS, ImportForm, too_big_message
+
+from .. import audit
+from ..extensions import csrf, db
+from ..models import Newcomer
+from ..models.staff import KLANTMANAGER
+from . import bp, import_services
+from .access import current_staff, requires
+
+FORM_OVERHEAD = 64 * 1024
+"""Room for the multipart envelope and the CSRF field around a file of ``IMPORT_MAX_BYTES``."""
+
+
+def _form_page(form: ImportForm, status: int = 200) -> ResponseReturnValue:
+    staff = current_staff()
+    return (
+        render_template(
+            "backoffice/import_form.html",
+            form=form,
+            columns=COLUMNS,
+            required=REQUIRED_COLUMNS,
+            jobs=import_services.recent_jobs(staff),
+        ),
+        status,
+    )
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@csrf.exempt  # the global check would read the body under the app's 256 KB limit; the form checks CSRF itself
+@requires(KLANTMANAGER)
+def import_form() -> ResponseReturnValue:
+    """Upload a CSV file of DUO notifications; the import runs in the background, its page shows progress."""
+    if request.method == "POST":
+        # Only here, and only for a signed-in klantmanager, may a request body be this large.
+        request.max_content_length = current_app.config["IMPORT_MAX_BYTES"] + FORM_OVERHEAD
+        try:
+            request.files  # noqa: B018 - parse the body now, under this route's limit
+        except RequestEntityTooLarge:
+            form = ImportForm(formdata=None)
+            form.file.errors = [too_big_message()]
+            return _form_page(form, 413)
+    form = ImportForm()
+    if form.validate_on_submit():
+        job = import_services.start(current_staff(), form.rows)
+        return redirect(url_for("backoffice.import_job", job_id=job.id))
+    return _form_page(form, 422 if form.errors else 200)
+
+
+@bp.get("/import/template.csv")
+@requires(KLANTMANAGER)
+def import_template() -> ResponseReturnValue:
+    """The CSV template: the header and one example row (UTF-8 with BOM and semicolons, as Dutch Excel likes)."""
+    return Response(
+        "\ufeff" + import_services.template_csv(current_staff()),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="duo-import-template.csv"'},
+    )
+
+
+@bp.get("/import/<int:job_id>")
+@requires(KLANTMANAGER)
+def import_job(job_id: int) -> ResponseReturnValue:
+    """An import's progress (the page refreshes itself while it runs), then its report."""
+    job = import_services.get_job(job_id, current_staff())
+    if job is None:
+        audit.record("import.viewed", "import_job", job_id, result=audit.DENIED)
+        db.session.commit()
+        abort(404)
+    failed_ids = job.report.get("invite_failed", [])
+    not_invited = (
+        db.session.scalars(select(Newcomer).where(Newcomer.id.in_(failed_ids)).order_by(Newcomer.id)).all()
+        if failed_ids
+        else []
+    )
+    auto = request.args.get("auto") != "0"
+    return render_template(
+        "backoffice/import_job.html",
+        job=job,
+        errors=import_services.report_lines(job),
+        already=import_services.already_lines(job),
+        failure=import_services.FAILURES.get(job.failure or ""),
+        not_invited=not_invited,
+        refresh=job.running and auto,
+        auto=auto,
+    )

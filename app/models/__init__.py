@@ -3,6 +3,7 @@
 from .audit import AuditEvent
 from .auth import AuthSession, LoginChallenge
 from .casefile import Note, StatusChange
+from .imports import ImportJob as ImportJob
 from .intake import IntakeSession
 from .message import DevSms, OutboundMessage
 from .municipality import Municipality

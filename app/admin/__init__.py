@@ -1,0 +1,7 @@
+"""The beheerder's administration: staff accounts, municipalities and the audit log."""
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+from . import routes  # noqa: E402, F401

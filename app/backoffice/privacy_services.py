@@ -1,0 +1,265 @@
+"""Privacy (AVG) for one newcomer: export everything held, erase (anonymise) the file, purge expired files.
+
+**Erasure keeps only what statistics need, identifying nobody.** After :func:`erase`:
+
+Replaced or emptied (on the newcomer's row): the name (``[erased]``), the phone number
+(``erased-<id>``: the column is unique and required), the BSN and the external id (DUO's
+notification id; emptied). The language is reset to ``nl``: no report needs it, and together with
+the municipality and the dates it narrows down who it was.
+
+Deleted: the intake (all answers, and the klantmanager's question), every note, every recorded SMS
+(including the dev inbox's copy), and every invitation, login challenge and session of the
+newcomer, so they can no longer sign in (and are signed out at once).
+
+Kept, because the progress reports count them and none of it names a person: the municipality,
+the doelgroep and the current status; the status history (from, to, when, which staff member; its
+free-text comments are emptied); the dates of the process (DUO's notification, settling, the PIP
+deadline, registration); every PIP version's coded contents (route, level, literacy, learnability
+result, parts, PIP date, financieel ontzorgen; the free-text comment and the test score are
+emptied); term extensions (reason code, days, date: they decide the end of the term). The audit
+log stays as it is: it is append-only and holds ids, never personal data.
+
+Files are erased on request (by a klantmanager, after a confirm step) or by ``flask purge-expired``
+once ``RETENTION_YEARS`` have passed since the last change into a final status. Both are audited.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+
+from .. import audit
+from ..extensions import db
+from ..models import (
+    AuditEvent,
+    AuthSession,
+    DevSms,
+    IntakeSession,
+    Invitation,
+    LoginChallenge,
+    Newcomer,
+    Note,
+    OutboundMessage,
+    Pip,
+    StatusChange,
+    TermExtension,
+)
+from ..models import casefile as status
+from ..models.types import utcnow
+
+FINAL_STATUSES = (status.OBLIGATION_MET, status.EXEMPTED, status.DISPENSATION, status.MOVED_AWAY, status.ENDED)
+ERASED_NAME = "[erased]"
+ERASED_PHONE = "erased-"
+ERASED_LANGUAGE = "nl"
+
+# The columns an export holds, per table.
+NEWCOMER_COLUMNS = (
+    "id", "name", "phone", "bsn", "language", "doelgroep", "status", "duo_notified_on", "settled_on",
+    "pip_deadline_on", "leerroute", "external_id", "created_at", "updated_at",
+)  # fmt: skip
+INTAKE_COLUMNS = (
+    "workflow_id", "workflow_version", "status", "channel", "locale", "started_at", "updated_at", "submitted_at",
+    "reviewed_at", "question", "completed_steps", "answers",
+)  # fmt: skip
+PIP_COLUMNS = (
+    "version", "pip_on", "learnability_result", "learnability_score", "leerroute", "level", "literacy", "knm",
+    "pvt", "map", "z_participation", "social_guidance", "financial_relief_on", "financial_relief_extended",
+    "comment", "created_at",
+)  # fmt: skip
+
+
+def is_erased(newcomer: Newcomer) -> bool:
+    """Whether the file has been erased (its phone number is the placeholder)."""
+    return newcomer.phone.startswith(ERASED_PHONE)
+
+
+# -- export --------------------------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    """A value as JSON holds it: dates and times in ISO 8601 (UTC for times)."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _row(obj: object, columns: tuple[str, ...]) -> dict[str, Any]:
+    return {name: _plain(getattr(obj, name)) for name in columns}
+
+
+@dataclass(frozen=True)
+class Held:
+    """Everything held about one newcomer, as rows (the page shows them, :func:`as_json` writes them)."""
+
+    newcomer: Newcomer
+    intake: IntakeSession | None
+    history: list[StatusChange]
+    notes: list[Note]
+    pips: list[Pip]
+    extensions: list[TermExtension]
+    messages: list[OutboundMessage]
+    events: list[AuditEvent]
+
+
+def gather(newcomer: Newcomer) -> Held:
+    """Read everything held about one newcomer (a constant number of queries)."""
+    newcomer_id = newcomer.id
+    return Held(
+        newcomer=newcomer,
+        intake=db.session.scalar(select(IntakeSession).where(IntakeSession.newcomer_id == newcomer_id)),
+        history=list(
+            db.session.scalars(
+                select(StatusChange)
+                .where(StatusChange.newcomer_id == newcomer_id)
+                .order_by(StatusChange.at, StatusChange.id)
+            )
+        ),
+        notes=list(
+            db.session.scalars(select(Note).where(Note.newcomer_id == newcomer_id).order_by(Note.created_at, Note.id))
+        ),
+        pips=list(db.session.scalars(select(Pip).where(Pip.newcomer_id == newcomer_id).order_by(Pip.version))),
+        extensions=list(
+            db.session.scalars(
+                select(TermExtension)
+                .where(TermExtension.newcomer_id == newcomer_id)
+                .order_by(TermExtension.decided_on, TermExtension.id)
+            )
+        ),
+        messages=list(
+            db.session.scalars(
+                select(OutboundMessage).where(OutboundMessage.newcomer_id == newcomer_id).order_by(OutboundMessage.id)
+            )
+        ),
+        events=list(
+            db.session.scalars(
+                select(AuditEvent)
+                .where(AuditEvent.record_type == "newcomer", AuditEvent.record_id == newcomer_id)
+                .order_by(AuditEvent.at, AuditEvent.id)
+            )
+        ),
+    )
+
+
+def as_json(held: Held) -> dict[str, Any]:
+    """Everything held, as plain JSON-ready data.
+
+    It holds the full BSN: it is the person's own data, handed over at their request (AVG art. 15
+    and 20), and a masked number would make the copy incomplete. The printable page masks it,
+    because a printout lies around. Audit entries name staff by id and leave out IP addresses:
+    those are data about staff, not about the newcomer. Recorded SMS bodies have their codes and
+    links masked already.
+    """
+    newcomer = held.newcomer
+    person = _row(newcomer, NEWCOMER_COLUMNS)
+    person["municipality"] = {"code": newcomer.municipality.code, "name": newcomer.municipality.name}
+    intake = _row(held.intake, INTAKE_COLUMNS) if held.intake is not None else None
+    return {
+        "exported_at": _plain(utcnow()),
+        "newcomer": person,
+        "intake": intake,
+        "status_history": [
+            {**_row(c, ("at", "from_status", "to_status", "comment")), "by": c.actor.name if c.actor else None}
+            for c in held.history
+        ],
+        "notes": [{**_row(n, ("created_at", "body")), "by": n.author.name if n.author else None} for n in held.notes],
+        "pips": [{**_row(p, PIP_COLUMNS), "by": p.created_by.name if p.created_by else None} for p in held.pips],
+        "term_extensions": [_row(e, ("decided_on", "reason", "days", "created_at")) for e in held.extensions],
+        "messages": [
+            _row(m, ("created_at", "sent_at", "kind", "locale", "to_phone", "body", "status")) for m in held.messages
+        ],
+        "audit": [_row(e, ("at", "actor_type", "actor_id", "action", "result")) for e in held.events],
+    }
+
+
+def export(newcomer: Newcomer, printable: bool = False) -> Held:
+    """Everything held about the newcomer, for a download or a printable page; audited.
+
+    The audit entry is committed first, so the rows read afterwards stay loaded (a commit would
+    expire them) and the export lists its own entry too.
+    """
+    audit.record(
+        "file.printed" if printable else "file.exported",
+        "newcomer",
+        newcomer.id,
+        municipality_id=newcomer.municipality_id,
+    )
+    db.session.commit()
+    return gather(newcomer)
+
+
+# -- erasure -------------------------------------------------------------------------------------
+
+
+def _anonymise(newcomer: Newcomer) -> None:
+    """Remove every personal detail of the file (see the module docstring for what stays and why)."""
+    newcomer_id, phone = newcomer.id, newcomer.phone
+    for model in (IntakeSession, Note):
+        db.session.execute(delete(model).where(model.newcomer_id == newcomer_id))
+    for model in (OutboundMessage, Invitation, LoginChallenge, AuthSession):
+        db.session.execute(delete(model).where(model.newcomer_id == newcomer_id))
+    db.session.execute(delete(DevSms).where(DevSms.to_phone == phone))
+    db.session.execute(update(StatusChange).where(StatusChange.newcomer_id == newcomer_id).values(comment=None))
+    db.session.execute(update(Pip).where(Pip.newcomer_id == newcomer_id).values(comment=None, learnability_score=None))
+    newcomer.name = ERASED_NAME
+    newcomer.phone = f"{ERASED_PHONE}{newcomer_id}"
+    newcomer.bsn = None
+    newcomer.external_id = None
+    newcomer.language = ERASED_LANGUAGE
+    newcomer.updated_at = utcnow()
+
+
+def erase(newcomer: Newcomer) -> bool:
+    """Erase (anonymise) the file, audited; ``False`` when it was erased before."""
+    if is_erased(newcomer):
+        return False
+    _anonymise(newcomer)
+    audit.record("file.erased", "newcomer", newcomer.id, municipality_id=newcomer.municipality_id)
+    db.session.commit()
+    return True
+
+
+def _years_before(moment: datetime, years: int) -> datetime:
+    try:
+        return moment.replace(year=moment.year - years)
+    except ValueError:  # 29 February in a year without it
+        return moment.replace(year=moment.year - years, day=28)
+
+
+def expired(years: int, now: datetime | None = None) -> list[int]:
+    """Ids of unerased files in a final status whose last change into a final status is ``years`` old."""
+    cutoff = _years_before(now or utcnow(), years)
+    ended = (
+        select(StatusChange.newcomer_id, func.max(StatusChange.at).label("ended_at"))
+        .where(StatusChange.to_status.in_(FINAL_STATUSES))
+        .group_by(StatusChange.newcomer_id)
+        .subquery()
+    )
+    return list(
+        db.session.scalars(
+            select(Newcomer.id)
+            .join(ended, ended.c.newcomer_id == Newcomer.id)
+            .where(
+                Newcomer.status.in_(FINAL_STATUSES),
+                ended.c.ended_at < cutoff,
+                ~Newcomer.phone.startswith(ERASED_PHONE),
+            )
+            .order_by(Newcomer.id)
+        )
+    )
+
+
+def purge_expired(years: int, dry_run: bool = False) -> list[int]:
+    """Erase every file whose retention period ended (each in its own transaction); their ids."""
+    ids = expired(years)
+    if dry_run:
+        return ids
+    for newcomer_id in ids:
+        newcomer = db.session.get(Newcomer, newcomer_id)
+        if newcomer is not None:
+            erase(newcomer)
+    return ids

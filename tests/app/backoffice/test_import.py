@@ -1,0 +1,583 @@
+"""Importing DUO notifications from a CSV file: checks, report, idempotency, invitations, progress, tenancy."""
+
+from __future__ import annotations
+
+import io
+import re
+import time
+from datetime import date
+
+import pytest
+from sqlalchemy import func, insert, select
+
+from app.backoffice import import_services
+from app.extensions import db
+from app.models import ImportJob, Municipality, Newcomer, OutboundMessage, Staff, StatusChange
+from app.models.types import utcnow
+from app.sms.base import INVALID_NUMBER, SmsError
+from tests.conftest import csrf_token, staff_sign_in, wait_for_sms
+
+HEADER = "external_id,name,phone,language,doelgroep,gemeentecode,duo_notified_on,settled_on,bsn"
+
+
+def csv_bytes(*rows: str, header: str = HEADER, newline: str = "\n", bom: bool = False) -> bytes:
+    """A CSV file of these lines (already joined by their separator)."""
+    text = newline.join((header, *rows)) + newline
+    return (("\ufeff" if bom else "") + text).encode()
+
+
+def row(external_id: str, name: str, phone: str, language: str = "nl", **more: str) -> str:
+    """One comma-separated line; ``more`` overrides doelgroep, gemeentecode, dates and bsn."""
+    values = {
+        "doelgroep": "statushouder",
+        "gemeentecode": "0405",
+        "duo_notified_on": "2025-03-31",
+        "settled_on": "",
+        "bsn": "",
+    }
+    values.update(more)
+    return ",".join([external_id, name, phone, language, *values.values()])
+
+
+def upload(client, data: bytes, filename: str = "duo.csv", token: str | None = None):  # noqa: ANN001, ANN201
+    """Post a file to the upload form, as a browser does."""
+    if token is None:
+        token = csrf_token(client.get("/backoffice/import").text)
+    return client.post(
+        "/backoffice/import",
+        data={"csrf_token": token, "file": (io.BytesIO(data), filename)},
+        content_type="multipart/form-data",
+    )
+
+
+def import_file(client, data: bytes, **kwargs: str):  # noqa: ANN001, ANN201
+    """Upload, wait for the background import, and return its finished page."""
+    response = upload(client, data, **kwargs)
+    assert response.status_code == 302, response.text
+    wait_for_sms()
+    page = client.get(response.headers["Location"])
+    assert page.status_code == 200
+    return page
+
+
+def job_of(app, page) -> ImportJob:  # noqa: ANN001
+    """The job a progress page shows."""
+    job_id = int(re.search(r"/backoffice/import/(\d+)", page.request.path).group(1))
+    with app.app_context():
+        job = db.session.get(ImportJob, job_id)
+        db.session.expunge(job)
+        return job
+
+
+def newcomers(app) -> list[Newcomer]:  # noqa: ANN001
+    """Every newcomer, oldest first."""
+    with app.app_context():
+        rows = db.session.scalars(select(Newcomer).order_by(Newcomer.id)).all()
+        db.session.expunge_all()
+        return rows
+
+
+def english(app, login) -> None:  # noqa: ANN001
+    """Staff read the back office in their profile's language: English here, so tests read the source strings."""
+    with app.app_context():
+        db.session.get(Staff, login.id).language = "en"
+        db.session.commit()
+
+
+@pytest.fixture
+def staff_login(app, make_staff):  # noqa: ANN001, ANN201
+    """A klantmanager of Hoorn (0405) who reads English."""
+    login = make_staff()
+    english(app, login)
+    return login
+
+
+@pytest.fixture
+def km(client, staff_login):  # noqa: ANN001, ANN201
+    """A client signed in as that klantmanager."""
+    staff_sign_in(client, staff_login)
+    return client
+
+
+# -- the upload page and the template ---------------------------------------------------------------
+
+
+def test_upload_page_documents_the_columns_and_is_in_the_menu(km):
+    page = km.get("/backoffice/import")
+    assert page.status_code == 200
+    assert 'enctype="multipart/form-data"' in page.text
+    for column in ("external_id", "gemeentecode", "duo_notified_on", "bsn"):
+        assert f"<code>{column}</code>" in page.text
+    assert 'href="/backoffice/import"' in km.get("/backoffice/caseload").text
+
+
+def test_template_download_has_the_header_and_an_example_row(km):
+    response = km.get("/backoffice/import/template.csv")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    assert response.data.startswith(b"\xef\xbb\xbf")  # a BOM, so Excel reads UTF-8
+    lines = response.data.decode("utf-8-sig").split("\r\n")
+    assert lines[0] == HEADER.replace(",", ";")
+    assert lines[1].startswith("VOORBEELD-1;")
+    assert ";0405;" in lines[1]
+    assert lines[2:] == [""]
+
+
+def test_the_template_is_read_but_its_example_row_is_never_imported(km, app, sms):
+    template = km.get("/backoffice/import/template.csv").data
+    page = import_file(km, template)
+    assert "Line 2: this is the example row of the template. Delete it." in page.text
+    assert newcomers(app) == []
+    assert sms.sent == []
+
+
+# -- a good file --------------------------------------------------------------------------------------
+
+
+def test_good_file_is_imported_and_everyone_invited_in_their_language(km, app, sms, municipality_id):
+    data = csv_bytes(
+        row("DUO-1", "Amal Al-Hassan", "06 12345671", "ar", bsn="111222333", settled_on="2025-04-15"),
+        row("DUO-2", "Mehmet Yılmaz", "+31612345672", "tr", doelgroep="gezinsmigrant_overig"),
+        row("DUO-3", "Yonas Tesfay", "0612345673", "ti", duo_notified_on="01-02-2025"),
+    )
+    page = import_file(km, data)
+    assert 'http-equiv="refresh"' not in page.text  # done: the page no longer refreshes itself
+    assert "The import is done." in page.text
+    job = job_of(app, page)
+    assert (job.status, job.rows_total, job.imported_count, job.invalid_count) == ("done", 3, 3, 0)
+    assert job.invited_count == 3
+    amal, mehmet, yonas = newcomers(app)
+    assert (amal.external_id, amal.phone, amal.language, amal.bsn) == ("DUO-1", "+31612345671", "ar", "111222333")
+    assert amal.municipality_id == municipality_id
+    assert amal.settled_on == date(2025, 4, 15)
+    assert amal.pip_deadline_on == date(2025, 6, 24)  # 10 weeks from settling, the later date
+    assert mehmet.doelgroep == "gezinsmigrant_overig"
+    assert yonas.duo_notified_on == date(2025, 2, 1)
+    assert {n.status for n in (amal, mehmet, yonas)} == {"invited"}
+    bodies = dict(sms.sent)
+    assert bodies["+31612345671"].startswith("أهلاً!")
+    assert bodies["+31612345672"].startswith("Hoş geldiniz!")
+    assert bodies["+31612345673"].startswith("እንቋዕ")
+    with app.app_context():
+        locales = {
+            to: locale for to, locale in db.session.execute(select(OutboundMessage.to_phone, OutboundMessage.locale))
+        }
+    assert locales == {"+31612345671": "ar", "+31612345672": "tr", "+31612345673": "ti"}
+
+
+def test_semicolons_bom_and_crlf_as_dutch_excel_writes_them(km, app):
+    header = HEADER.replace(",", ";")
+    data = csv_bytes(
+        "DUO-10;Zahra Ahmadi;0612345610;fa;statushouder;0405;3-2-2025;;12345672",  # Excel dropped the BSN's 0
+        '"DUO-11";"Ahmadi; Zahra";612345611;NL;Statushouder;0405;31-03-2025;15-04-2025;',
+        ";;;;;;;;",  # Excel's empty rows
+        header=header,
+        newline="\r\n",
+        bom=True,
+    )
+    page = import_file(km, data)
+    assert "Lines with errors</dt><dd>0" in page.text
+    zahra, other = newcomers(app)
+    assert zahra.duo_notified_on == date(2025, 2, 3)
+    assert zahra.bsn == "012345672"
+    assert other.name == "Ahmadi; Zahra"
+    assert other.phone == "+31612345611"  # Excel dropped the leading 0
+    assert (other.language, other.doelgroep) == ("nl", "statushouder")
+    assert other.settled_on == date(2025, 4, 15)
+
+
+def test_names_in_any_script_are_kept_exactly(km, app):
+    names = [
+        "أمل الحسن",
+        "ዮናስ ተስፋይ",
+        "زهرا\u200cسادات احمدی",  # Persian with a zero-width non-joiner inside the name
+        "Zoë Ñúñez-Çelik",
+        '<b>Mehmet</b> & "Ayşe"',
+    ]
+    rows = [
+        row(f"DUO-2{i}", f'"{name.replace(chr(34), chr(34) * 2)}"', f"06123456{20 + i}") for i, name in enumerate(names)
+    ]
+    page = import_file(km, csv_bytes(*rows))
+    assert [n.name for n in newcomers(app)] == names
+    assert "<b>Mehmet</b>" not in page.text
+
+
+# -- bad rows -----------------------------------------------------------------------------------------
+
+
+def test_every_kind_of_bad_row_is_reported_with_its_line_number(km, app, make_staff, sms):
+    make_staff(codes=("0532",))  # a municipality that exists, but is not this klantmanager's
+    data = csv_bytes(
+        row("DUO-OK", "Goed Voorbeeld", "0612345630"),  # line 2: fine
+        row("", "Geen Id", "0612345631"),  # 3
+        row("DUO-4", "", "0612345632"),  # 4
+        row("DUO-5", "Slecht Nummer", "12345"),  # 5
+        row("DUO-6", "Geen Nummer", ""),  # 6
+        row("DUO-7", "Rare Taal", "0612345633", "de"),  # 7
+        row("DUO-8", "Rare Groep", "0612345634", doelgroep="student"),  # 8
+        row("DUO-9", "Rare Code", "0612345635", gemeentecode="405"),  # 9
+        row("DUO-10", "Andere Gemeente", "0612345636", gemeentecode="0532"),  # 10
+        row("DUO-11", "Onbekende Gemeente", "0612345637", gemeentecode="9999"),  # 11
+        row("DUO-12", "Geen Datum", "0612345638", duo_notified_on=""),  # 12
+        row("DUO-13", "Rare Datum", "0612345639", duo_notified_on="31-02-2025"),  # 13
+        row("DUO-14", "Rare Vestiging", "0612345640", settled_on="gisteren"),  # 14
+        row("DUO-15", "Foute BSN", "0612345641", bsn="123456789"),  # 15
+        row("DUO-16", "Te Veel", "0612345642") + ",extra",  # 16
+        row("D" * 65, "Te Lang Id", "0612345643"),  # 17
+        row("DUO-18", "N" * 201, "0612345644"),  # 18
+        row("", "Alleen Een Naam", "", "", doelgroep="", gemeentecode="", duo_notified_on=""),  # 19: all at once
+        ",,,,,,,,",  # an empty row (Excel writes them): skipped, not an error
+    )
+    page = import_file(km, data)
+    expected = [
+        "Line 3: the DUO notification id (external_id) is missing.",
+        "Line 4: the name is missing.",
+        "Line 5: the phone number is not valid.",
+        "Line 6: the phone number is missing.",
+        "Line 7: the language is missing or is not one of nl, en, ar, ti, fa, tr, so.",
+        "Line 8: the target group is missing or is not statushouder or gezinsmigrant_overig.",
+        "Line 9: the municipality code is missing or is not 4 digits.",
+        "Line 10: the municipality is not one of your municipalities.",
+        "Line 11: the municipality is not one of your municipalities.",
+        "Line 12: the date of DUO&#39;s notification is missing or is not a date.",
+        "Line 13: the date of DUO&#39;s notification is missing or is not a date.",
+        "Line 14: the date settled is not a date.",
+        "Line 15: the BSN is not valid (it fails the eleven-test).",
+        "Line 16: the line has more fields than the header. Check the separators.",
+        "Line 17: the DUO notification id is longer than 64 characters.",
+        "Line 18: the name is longer than 200 characters.",
+        "Line 19: the DUO notification id (external_id) is missing.",
+        "Line 19: the phone number is missing.",
+        "Line 19: the language is missing or is not one of nl, en, ar, ti, fa, tr, so.",
+        "Line 19: the target group is missing or is not statushouder or gezinsmigrant_overig.",
+        "Line 19: the municipality code is missing or is not 4 digits.",
+        "Line 19: the date of DUO&#39;s notification is missing or is not a date.",
+    ]
+    for message in expected:
+        assert message in page.text, message
+    assert "Line 2:" not in page.text
+    assert "Line 19: the name" not in page.text
+    assert "Line 20:" not in page.text
+    job = job_of(app, page)
+    assert (job.imported_count, job.invalid_count, job.status) == (1, 17, "done")
+    assert [n.external_id for n in newcomers(app)] == ["DUO-OK"]
+    assert [to for to, _body in sms.sent] == ["+31612345630"]
+    # The report keeps line numbers and reason codes only: nothing of the people in the file.
+    stored = str(job.report)
+    for personal in ("Slecht", "0612345635", "+31612345635", "DUO-5"):
+        assert personal not in stored
+
+
+def test_municipality_not_granted_imports_nothing_there(km, app, make_staff):
+    make_staff(codes=("0420",))
+    page = import_file(km, csv_bytes(row("DUO-1", "Elders", "0612345650", gemeentecode="0420")))
+    assert "Line 2: the municipality is not one of your municipalities." in page.text
+    assert newcomers(app) == []
+
+
+def test_klantmanager_of_several_municipalities_imports_into_each(client, app, make_staff):
+    login = make_staff(codes=("0405", "0420"))
+    english(app, login)
+    staff_sign_in(client, login)
+    import_file(
+        client,
+        csv_bytes(
+            row("DUO-1", "In Hoorn", "0612345651"), row("DUO-1", "In Medemblik", "0612345652", gemeentecode="0420")
+        ),
+    )
+    with app.app_context():
+        codes = db.session.execute(
+            select(Newcomer.external_id, Municipality.code).join(Municipality).order_by(Newcomer.id)
+        ).all()
+    assert [tuple(c) for c in codes] == [("DUO-1", "0405"), ("DUO-1", "0420")]  # the id is unique per municipality
+
+
+def test_duplicates_inside_the_file_are_errors_on_every_line(km, app):
+    data = csv_bytes(
+        row("DUO-1", "Eerste", "0612345660"),  # 2
+        row("DUO-1", "Tweede", "0612345661"),  # 3: same notification id as line 2
+        row("DUO-3", "Derde", "0612345662"),  # 4
+        row("DUO-4", "Vierde", "06 1234 5662"),  # 5: same phone as line 4
+        row("DUO-5", "Vijfde", "0612345663"),  # 6: same id as line 7, which is wrong in another way too
+        row("DUO-5", "Zesde", "nee"),  # 7
+        row("DUO-8", "Achtste", "0612345664"),  # 8: fine
+        row("DUO-1", "Negende", "0612345665", gemeentecode="0420"),  # 9: same id as line 2, other municipality
+    )
+    page = import_file(km, data)
+    assert "Line 2: the same DUO notification id is also on line 3." in page.text
+    assert "Line 3: the same DUO notification id is also on line 2." in page.text
+    assert "Line 4: the same phone number is also on line 5." in page.text
+    assert "Line 5: the same phone number is also on line 4." in page.text
+    assert "Line 6: the same DUO notification id is also on line 7." in page.text
+    assert "Line 7: the phone number is not valid." in page.text
+    assert "Line 7: the same DUO notification id is also on line 6." in page.text
+    assert "Line 9: the same" not in page.text
+    assert [n.external_id for n in newcomers(app)] == ["DUO-8"]
+
+
+def test_phone_number_of_another_newcomer_is_a_row_error(km, app, make_newcomer):
+    existing = make_newcomer(name="Al Geregistreerd", phone="+31612345670")
+    page = import_file(km, csv_bytes(row("DUO-1", "Ander", "0612345670"), row("DUO-2", "Nieuw", "0612345671")))
+    assert "Line 2: the phone number belongs to a newcomer who is registered already." in page.text
+    assert [(n.name, n.external_id) for n in newcomers(app)] == [(existing.name, None), ("Nieuw", "DUO-2")]
+
+
+# -- idempotency --------------------------------------------------------------------------------------
+
+
+def test_importing_the_same_file_again_changes_nothing(km, app, sms):
+    data = csv_bytes(
+        row("DUO-1", "Amal", "0612345681", "ar"),
+        row("DUO-2", "Yonas", "0612345682", "ti"),
+        row("DUO-3", "Fout", "nee"),
+    )
+    import_file(km, data)
+    before = [(n.id, n.name, n.status, n.updated_at) for n in newcomers(app)]
+    with app.app_context():
+        changes = db.session.scalar(select(func.count(StatusChange.id)))
+    sent = len(sms.sent)
+
+    again = import_file(km, data)
+
+    assert "Line 2: imported before; nothing changed." in again.text
+    assert "Line 3: imported before; nothing changed." in again.text
+    assert "Line 4: the phone number is not valid." in again.text  # still wrong, still reported
+    job = job_of(app, again)
+    assert (job.imported_count, job.already_count, job.invalid_count, job.invited_count) == (0, 2, 1, 0)
+    assert [(n.id, n.name, n.status, n.updated_at) for n in newcomers(app)] == before
+    with app.app_context():
+        assert db.session.scalar(select(func.count(StatusChange.id))) == changes
+    assert len(sms.sent) == sent
+
+
+# -- the file as a whole --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "filename", "message"),
+    [
+        (b"PK\x03\x04 an xlsx workbook", "duo.xlsx", "This is not a CSV file."),
+        (b"PK\x03\x04 an xlsx workbook", "duo.csv", "This is not a CSV file."),
+        ("external_id,name\nDUO-1,Zoë".encode("cp1252"), "duo.csv", "The file is not in UTF-8."),
+        (b"external_id,name\nDUO-1,Amal\n", "duo.csv", "The file has no column phone, language, doelgroep"),
+        (HEADER.encode() + b"\n", "duo.csv", "The file has no rows to import."),
+        (b"", "duo.csv", "The file has no rows to import."),
+        (b"", "", "Choose a CSV file."),
+        (csv_bytes('DUO-1,"Amal,0612345601'), "duo.csv", "The file could not be read as CSV."),
+        ((HEADER + ",name\n").encode() + b"x\n", "duo.csv", "The column name appears more than once."),
+    ],
+)
+def test_a_file_that_cannot_be_imported_gets_a_message_next_to_the_field(km, app, data, filename, message):
+    response = upload(km, data, filename)
+    assert response.status_code == 422
+    assert "utrecht-form-field-error-message" in response.text
+    assert message in response.text
+    with app.app_context():
+        assert db.session.scalar(select(func.count(ImportJob.id))) == 0
+
+
+def test_a_file_too_big_gets_a_message_not_a_crash(km, app, monkeypatch):
+    monkeypatch.setitem(app.config, "IMPORT_MAX_BYTES", 2000)
+    bigger = csv_bytes(*[row(f"DUO-{i}", "Naam", f"06123{i:05d}") for i in range(60)])
+    assert 2000 < len(bigger) < 2000 + 64 * 1024
+    response = upload(km, bigger)
+    assert response.status_code == 422
+    assert "The file is too big: at most" in response.text
+    huge = csv_bytes(*[row(f"DUO-{i}", "Naam " * 40, f"06123{i:05d}") for i in range(400)])
+    assert len(huge) > 2000 + 64 * 1024  # larger than this route accepts at all: refused before reading it
+    response = upload(km, huge)
+    assert response.status_code == 413
+    assert "The file is too big" in response.text
+    assert "utrecht-form-field-error-message" in response.text
+
+
+def test_the_upload_still_needs_the_csrf_token(km, app):
+    response = upload(km, csv_bytes(row("DUO-1", "Amal", "0612345601")), token="not-the-token")
+    assert response.status_code == 422
+    with app.app_context():
+        assert db.session.scalar(select(func.count(ImportJob.id))) == 0
+    assert newcomers(app) == []
+
+
+# -- progress -----------------------------------------------------------------------------------------
+
+
+def make_job(app, staff_id: int, **values: object) -> int:  # noqa: ANN001
+    """An import job as the worker leaves it at some moment."""
+    with app.app_context():
+        job = ImportJob(created_by_staff_id=staff_id, **values)
+        db.session.add(job)
+        db.session.commit()
+        return job.id
+
+
+def test_progress_page_refreshes_itself_while_the_import_runs(km, app, staff_login):
+    job_id = make_job(app, staff_login.id, status="checking", rows_total=2000, rows_checked=600)
+    page = km.get(f"/backoffice/import/{job_id}")
+    assert page.status_code == 200
+    assert '<meta http-equiv="refresh" content="2">' in page.text
+    assert 'max="2000" value="600"' in page.text
+    assert "Checking the lines" in page.text
+    assert "600 of 2000 lines" in page.text
+    assert "<script" not in page.text.split("</head>", 1)[1]  # no JavaScript needed
+    still = km.get(f"/backoffice/import/{job_id}?auto=0")
+    assert 'http-equiv="refresh"' not in still.text  # people can stop the refreshing
+    assert 'max="2000" value="600"' in still.text
+
+
+def test_progress_page_while_writing_and_sending(km, app, staff_login):
+    writing = make_job(app, staff_login.id, status="importing", rows_total=10, rows_checked=10)
+    page = km.get(f"/backoffice/import/{writing}")
+    assert re.search(r"<progress[^>]*></progress>", page.text)
+    assert "value=" not in re.search(r"<progress[^>]*>", page.text).group(0)  # indeterminate
+    sending = make_job(app, staff_login.id, status="sending", rows_total=10, imported_count=8, invited_count=3)
+    page = km.get(f"/backoffice/import/{sending}")
+    assert 'max="8" value="3"' in page.text
+    assert "Sending invitations" in page.text
+
+
+def test_progress_page_shows_the_report_when_done(km, app, staff_login):
+    job_id = make_job(
+        app,
+        staff_login.id,
+        status="done",
+        rows_total=3,
+        imported_count=1,
+        invalid_count=1,
+        already_count=1,
+        report={"errors": [{"line": 3, "code": "bsn_invalid"}], "already": [4]},
+        finished_at=utcnow(),
+    )
+    page = km.get(f"/backoffice/import/{job_id}")
+    assert 'http-equiv="refresh"' not in page.text
+    assert "<progress" not in page.text
+    assert "Line 3: the BSN is not valid (it fails the eleven-test)." in page.text
+    assert "Line 4: imported before; nothing changed." in page.text
+    assert f'href="/backoffice/import/{job_id}"' in km.get("/backoffice/import").text  # listed as a recent import
+
+
+# -- all or nothing -----------------------------------------------------------------------------------
+
+
+def test_a_failure_midway_leaves_nothing_of_the_file(km, app, sms, audit_log, monkeypatch, municipality_id):
+    checked = import_services.check
+
+    def check_then_someone_registers_the_last_one(job, staff, rows):  # noqa: ANN001, ANN202
+        valid = checked(job, staff, rows)
+        # Between the check and the writing, someone else registers the last row's phone number.
+        with db.engine.begin() as connection:
+            connection.execute(
+                insert(Newcomer).values(
+                    name="Tegelijk", phone="+31612345693", municipality_id=municipality_id, created_at=utcnow()
+                )
+            )
+        return valid
+
+    monkeypatch.setattr(import_services, "check", check_then_someone_registers_the_last_one)
+    page = import_file(
+        km,
+        csv_bytes(
+            row("DUO-1", "Een", "0612345691"), row("DUO-2", "Twee", "0612345692"), row("DUO-3", "Drie", "0612345693")
+        ),
+    )
+    job = job_of(app, page)
+    assert (job.status, job.failure, job.imported_count) == ("failed", "refused", 0)
+    assert "Nothing of this file was imported." in page.text
+    assert [n.name for n in newcomers(app)] == ["Tegelijk"]
+    with app.app_context():
+        assert db.session.scalar(select(func.count(StatusChange.id))) == 0
+    assert audit_log(action="file.created") == []
+    assert [e.result for e in audit_log(action="import.failed")] == ["failed"]
+    assert sms.sent == []
+
+
+# -- invitations that could not be sent ---------------------------------------------------------------
+
+
+def test_an_invitation_that_fails_is_reported_with_a_link_to_the_file(km, app, sms):
+    sms.fail_with = SmsError(INVALID_NUMBER, "21211")
+    page = import_file(km, csv_bytes(row("DUO-1", "Amal Al-Hassan", "0612345601", "ar")))
+    job = job_of(app, page)
+    assert (job.status, job.imported_count, job.invited_count, job.invite_failed_count) == ("done", 1, 0, 1)
+    (amal,) = newcomers(app)
+    assert amal.status == "registered"
+    assert f'href="/backoffice/newcomers/{amal.id}"><bdi>Amal Al-Hassan</bdi>' in page.text
+
+
+# -- tenancy, roles, audit ------------------------------------------------------------------------------
+
+
+def test_another_klantmanagers_import_is_404(client, app, make_staff, staff_login, audit_log):
+    job_id = make_job(app, staff_login.id, status="done", rows_total=1)
+    other = make_staff(codes=("0420",))
+    staff_sign_in(client, other)
+    assert client.get(f"/backoffice/import/{job_id}").status_code == 404
+    assert [(e.record_id, e.result) for e in audit_log(action="import.viewed")] == [(job_id, "denied")]
+    assert f"/backoffice/import/{job_id}" not in client.get("/backoffice/import").text
+
+
+def test_only_klantmanagers_may_import(client, make_staff):
+    staff_sign_in(client, make_staff(role="beleidsmedewerker"))
+    assert client.get("/backoffice/import").status_code == 404
+    assert client.get("/backoffice/import/template.csv").status_code == 404
+
+
+def test_newcomers_cannot_reach_the_import(signed_in):
+    assert signed_in.get("/backoffice/import").status_code == 404
+    assert signed_in.post("/backoffice/import").status_code == 404
+
+
+def test_strangers_are_sent_to_sign_in(client):
+    response = client.post("/backoffice/import", data=b"x" * 1024, content_type="multipart/form-data; boundary=x")
+    assert response.status_code == 302
+
+
+def test_an_import_is_audited_without_personal_data(km, app, staff_login, audit_log):
+    page = import_file(km, csv_bytes(row("DUO-1", "Amal", "0612345601", "ar"), row("DUO-2", "Yonas", "0612345602")))
+    job = job_of(app, page)
+    ids = {n.id for n in newcomers(app)}
+    started = audit_log(action="import.started")
+    assert [(e.actor_type, e.actor_id, e.record_type, e.record_id) for e in started] == [
+        ("staff", staff_login.id, "import_job", job.id)
+    ]
+    created = audit_log(action="file.created")
+    assert {e.record_id for e in created} == ids
+    assert {(e.actor_type, e.actor_id) for e in created} == {("staff", staff_login.id)}
+    assert {e.record_id for e in audit_log(action="file.invited")} == ids
+    assert [e.record_id for e in audit_log(action="import.finished")] == [job.id]
+    with app.app_context():
+        changes = db.session.scalars(select(StatusChange).order_by(StatusChange.id)).all()
+        assert {c.actor_staff_id for c in changes} == {staff_login.id}  # the history names who imported
+
+
+# -- a large file ----------------------------------------------------------------------------------------
+
+
+def test_a_large_file_is_imported_in_one_go(km, app, sms):
+    count = 2000
+    header = HEADER + ",opmerking"  # an extra column is ignored; here it makes the file larger than 256 KB
+    rows = [
+        row(f"DUO-{i:05d}", f"Nieuwkomer {i:05d}", f"+3162{i:07d}", ("nl", "ar", "ti", "fa", "tr", "so", "en")[i % 7])
+        + ",Opgeschreven door het team nieuwkomers voor de brede intake."
+        for i in range(count)
+    ]
+    data = csv_bytes(*rows, header=header)
+    assert len(data) > app.config["MAX_CONTENT_LENGTH"]
+    response = upload(km, data)
+    assert response.status_code == 302
+    job_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        with app.app_context():
+            status = db.session.get(ImportJob, job_id).status
+        if status in ("done", "failed"):
+            break
+        time.sleep(0.5)
+    wait_for_sms()
+    page = km.get(f"/backoffice/import/{job_id}")
+    job = job_of(app, page)
+    assert (job.status, job.rows_total, job.imported_count, job.invited_count) == ("done", count, count, count)
+    assert len(sms.sent) == count
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Newcomer.id))) == count

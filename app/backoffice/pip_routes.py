@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
@@ -29,8 +29,9 @@ from ..extensions import db
 from ..intake.services import AMSTERDAM
 from ..models import Newcomer
 from ..models.staff import KLANTMANAGER
-from . import bp, pip_services, services
+from . import bp, pip_services
 from .access import current_staff, requires
+from .routes import _file_or_404
 
 EXTENSION_PREFIX = "extension"
 """The extension form shares the file page with other forms: its field names carry a prefix."""
@@ -49,15 +50,6 @@ LABELS = {
 
 def _today() -> date:
     return datetime.now(AMSTERDAM).date()
-
-
-def _file_or_404(newcomer_id: int) -> Newcomer:
-    newcomer = services.get_file(newcomer_id)
-    if newcomer is None:
-        audit.record("file.viewed", "newcomer", newcomer_id, result=audit.DENIED)
-        db.session.commit()
-        abort(404)
-    return newcomer
 
 
 @dataclass(frozen=True)

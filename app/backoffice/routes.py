@@ -131,6 +131,16 @@ def _file_or_404(newcomer_id: int) -> Newcomer:
     return newcomer
 
 
+def _changeable_file_or_404(newcomer_id: int) -> Newcomer:
+    """A file that may still be changed: an erased file only keeps its figures, so it refuses (409)."""
+    from .privacy_services import is_erased
+
+    newcomer = _file_or_404(newcomer_id)
+    if is_erased(newcomer):
+        abort(409)
+    return newcomer
+
+
 def _register_form() -> RegisterNewcomerForm:
     form = RegisterNewcomerForm()
     form.language.choices = [SelectChoice(lang.code, lang.name) for lang in LANGUAGES]
@@ -215,7 +225,7 @@ def file(newcomer_id: int) -> ResponseReturnValue:
 @requires(KLANTMANAGER)
 def resend_invitation(newcomer_id: int) -> ResponseReturnValue:
     """Send a new invitation link."""
-    newcomer = _file_or_404(newcomer_id)
+    newcomer = _changeable_file_or_404(newcomer_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     error = services.invite(newcomer, current_staff())
@@ -230,7 +240,7 @@ def resend_invitation(newcomer_id: int) -> ResponseReturnValue:
 @requires(KLANTMANAGER)
 def approve(newcomer_id: int) -> ResponseReturnValue:
     """Approve the submitted intake."""
-    newcomer = _file_or_404(newcomer_id)
+    newcomer = _changeable_file_or_404(newcomer_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     if services.approve(newcomer, current_staff()):
@@ -244,7 +254,7 @@ def approve(newcomer_id: int) -> ResponseReturnValue:
 @requires(KLANTMANAGER)
 def return_intake(newcomer_id: int) -> ResponseReturnValue:
     """Return the submitted intake with a question."""
-    newcomer = _file_or_404(newcomer_id)
+    newcomer = _changeable_file_or_404(newcomer_id)
     form = ReturnIntakeForm()
     if not form.validate_on_submit():
         flash(form.question.errors[0] if form.question.errors else _("Please write your question."), "warning")
@@ -268,7 +278,7 @@ def return_intake(newcomer_id: int) -> ResponseReturnValue:
 @requires(KLANTMANAGER)
 def add_note(newcomer_id: int) -> ResponseReturnValue:
     """Add a note."""
-    newcomer = _file_or_404(newcomer_id)
+    newcomer = _changeable_file_or_404(newcomer_id)
     form = NoteForm()
     if form.validate_on_submit():
         services.add_note(newcomer, current_staff(), form.body.data)
@@ -282,7 +292,7 @@ def add_note(newcomer_id: int) -> ResponseReturnValue:
 @requires(KLANTMANAGER)
 def change_status(newcomer_id: int) -> ResponseReturnValue:
     """Set a status by hand."""
-    newcomer = _file_or_404(newcomer_id)
+    newcomer = _changeable_file_or_404(newcomer_id)
     form = StatusForm()
     form.status.choices = [SelectChoice(s, labels.STATUS[s]) for s in labels.MANUAL_STATUSES]
     if form.validate_on_submit():

@@ -13,6 +13,7 @@ _PAGES = {
     403: (_l("No access"), _l("You do not have access to this page.")),
     404: (_l("Page not found"), _l("This page does not exist. Check the address, or go to the start page.")),
     405: (_l("Page not found"), _l("This page does not exist. Check the address, or go to the start page.")),
+    409: (_l("This cannot be changed"), _l("The data on this page cannot be changed any more.")),
     410: (_l("This page is no longer available"), _l("Go to the start page to continue.")),
     413: (
         _l("Your answer is too long"),

@@ -365,3 +365,26 @@ def test_retention_years_is_configurable(make_app, aged):
 
 def test_retention_default_is_five_years(app):
     assert app.config["RETENTION_YEARS"] == 5
+
+
+def test_an_erased_file_cannot_be_changed(klantmanager, app):
+    from app.backoffice.privacy_services import erase
+    from app.models import Newcomer
+    from tests.app.backoffice.test_casefiles import make_file
+
+    file_id = make_file(app)
+    with app.app_context():
+        assert erase(db.session.get(Newcomer, file_id))
+        db.session.commit()
+    page = klantmanager.get(f"/backoffice/newcomers/{file_id}")
+    assert page.status_code == 200
+    token = csrf_token(page.text)
+    for action, data in (
+        ("invitation", {}),
+        ("notes", {"body": "x"}),
+        ("status", {"status": "ended"}),
+        ("approve", {}),
+        ("return", {"question": "?"}),
+    ):
+        response = klantmanager.post(f"/backoffice/newcomers/{file_id}/{action}", data={"csrf_token": token, **data})
+        assert response.status_code == 409, action

@@ -2,8 +2,8 @@
 
 A klantmanager registers a newcomer; the newcomer follows the invitation from the dev SMS inbox,
 completes and submits the intake; the klantmanager returns it with a question; the newcomer answers
-and submits again; the klantmanager approves it (and sets a PIP when that part is there). axe checks
-every staff page on the way.
+and submits again; the klantmanager approves it and sets the PIP (a DUO rule refusing the first try). axe checks every
+staff page on the way.
 """
 
 from __future__ import annotations
@@ -105,8 +105,25 @@ def test_register_review_return_resubmit_approve(live_server, app, browser, make
     # The klantmanager approves it.
     sanne.goto(file_url)
     sanne.locator('form[action$="/approve"] button[type=submit]').click()
-    expect(sanne.locator(".facts")).to_contain_text(re.compile("approved|goedgekeurd", re.I))
-    sanne.goto(f"{live_server}/backoffice/caseload")
+    expect(sanne.locator(".facts").first).to_contain_text(re.compile("approved|goedgekeurd", re.I))
+    # ... and sets the PIP: Z-route, A2 would be refused with the onderwijsroute, B1 with the Z-route.
+    sanne.locator(f'a[href$="/backoffice/newcomers/{file_url.rsplit("/", 1)[1]}/pip"]').first.click()
+    problems += serious_violations(sanne)
+    sanne.check('[name="learnability_result"][value="not_feasible"]')
+    sanne.check('[name="leerroute"][value="Z"]')
+    sanne.check('[name="level"][value="B1"]')
+    sanne.check('[name="literacy"][value="AA"]')
+    sanne.fill('[name="pip_on"]', "2026-11-20")
+    sanne.locator("main form button[type=submit]").first.click()
+    expect(sanne.locator("#level-error")).to_be_visible()  # B1 never with the Z-route
+    problems += serious_violations(sanne)
+    sanne.check('[name="level"][value="A2"]')
+    sanne.locator("main form button[type=submit]").first.click()
+    expect(sanne.locator("#pip")).to_contain_text("2029")  # the term ends three years on
+    expect(sanne.locator(".facts").first).to_contain_text("PIP set")
+    problems += serious_violations(sanne)
+
+    sanne.goto(f"{live_server}/backoffice/caseload?leerroute=Z")
     expect(sanne.locator("table")).to_contain_text("أمل الحسن")
     problems += serious_violations(sanne)
     assert problems == []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import click
 import pyotp
 from flask import Flask
@@ -10,9 +12,11 @@ from sqlalchemy import select
 from workflows.fields import parse_phone
 
 from .auth.services import create_invitation, send_invitation
+from .casefiles import set_status
 from .extensions import db
 from .i18n import BY_CODE
 from .models import Municipality, Newcomer, Staff
+from .models.casefile import INVITED
 from .models.staff import ROLES
 from .staff.services import StaffError, create_staff, totp_uri
 
@@ -29,11 +33,12 @@ DEMO_MUNICIPALITIES = {
 
 # The people of the design notes, with fictitious numbers.
 DEMO_NEWCOMERS = [
-    ("Amal Al-Hassan", "+31612345601", "0405", "ar"),
-    ("Yonas Tesfay", "+31612345602", "0405", "ti"),
-    ("Zahra Ahmadi", "+31612345603", "0420", "fa"),
-    ("Mehmet Yılmaz", "+31612345604", "0420", "tr"),
-    ("Hodan Abdi", "+31612345605", "0388", "so"),
+    # name, phone, gemeentecode, language, doelgroep, days since DUO's notification
+    ("Amal Al-Hassan", "+31612345601", "0405", "ar", "statushouder", 66),
+    ("Yonas Tesfay", "+31612345602", "0405", "ti", "statushouder", 30),
+    ("Zahra Ahmadi", "+31612345603", "0420", "fa", "statushouder", 12),
+    ("Mehmet Yılmaz", "+31612345604", "0420", "tr", "gezinsmigrant_overig", 40),
+    ("Hodan Abdi", "+31612345605", "0388", "so", "statushouder", 75),
 ]
 
 
@@ -144,8 +149,14 @@ def register(app: Flask) -> None:
                 db.session.add(Municipality(code=code, name=name))
         db.session.flush()
         click.echo("Demo newcomers (invitation links are valid for 7 days, once):")
-        for name, phone, gemeente, language in DEMO_NEWCOMERS:
+        today = date.today()
+        for name, phone, gemeente, language, doelgroep, days_ago in DEMO_NEWCOMERS:
             newcomer, link = invite(name, phone, gemeente, language)
+            if newcomer.duo_notified_on is None:  # first run: a realistic file with a running deadline
+                newcomer.doelgroep = doelgroep
+                newcomer.duo_notified_on = today - timedelta(days=days_ago)
+                newcomer.update_deadline()
+                set_status(newcomer, INVITED)
             click.echo(f"  {newcomer.name} ({language}, {newcomer.municipality.name}, {newcomer.phone}): {link}")
         db.session.commit()
         click.echo("Sign in by SMS code at /login with one of these numbers; codes appear at /dev/sms.")

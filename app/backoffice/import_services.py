@@ -24,8 +24,7 @@ from forms.imports import COLUMNS, EXAMPLE_ID, CsvRow, NotificationRowForm
 from .. import audit
 from ..extensions import db
 from ..i18n import LANGUAGES
-from ..models import Municipality, Newcomer, Staff, StatusChange
-from ..models import casefile as status
+from ..models import Municipality, Newcomer, Staff
 from ..models import imports as job_status
 from ..models.imports import ImportJob
 from ..models.newcomer import DOELGROEPEN
@@ -303,40 +302,27 @@ def write(job: ImportJob, staff: Staff, rows: list[ValidRow]) -> list[int]:
     """Write all valid rows in one transaction (all or nothing); the new newcomers' ids."""
     job.status = job_status.IMPORTING
     db.session.commit()
-    newcomers = [_newcomer(row) for row in rows]
+    newcomers = [
+        services.new_file(
+            name=row.name,
+            phone=row.phone,
+            language=row.language,
+            doelgroep=row.doelgroep,
+            municipality_id=row.municipality_id,
+            duo_notified_on=row.duo_notified_on,
+            settled_on=row.settled_on,
+            bsn=row.bsn,
+            external_id=row.external_id,
+        )
+        for row in rows
+    ]
     db.session.add_all(newcomers)
     db.session.flush()
     for newcomer in newcomers:
-        db.session.add(
-            StatusChange(
-                newcomer_id=newcomer.id,
-                municipality_id=newcomer.municipality_id,
-                to_status=status.REGISTERED,
-                actor_staff_id=staff.id,
-            )
-        )
-        audit.record(
-            "file.created", "newcomer", newcomer.id, municipality_id=newcomer.municipality_id, actor=("staff", staff.id)
-        )
+        services.record_registration(newcomer, staff, actor=("staff", staff.id))
     job.imported_count = len(newcomers)
     db.session.commit()
     return [newcomer.id for newcomer in newcomers]
-
-
-def _newcomer(row: ValidRow) -> Newcomer:
-    newcomer = Newcomer(
-        name=" ".join(row.name.split()),  # as registering by hand does
-        phone=row.phone,
-        language=row.language,
-        doelgroep=row.doelgroep,
-        municipality_id=row.municipality_id,
-        duo_notified_on=row.duo_notified_on,
-        settled_on=row.settled_on,
-        bsn=row.bsn,
-        external_id=row.external_id,
-    )
-    newcomer.update_deadline()
-    return newcomer
 
 
 def send_invitations(job: ImportJob, staff: Staff, newcomer_ids: Iterable[int]) -> None:

@@ -92,8 +92,7 @@ def get_file(newcomer_id: int) -> Newcomer | None:
     return db.session.scalar(select(Newcomer).where(Newcomer.id == newcomer_id))
 
 
-def register(
-    staff: Staff,
+def new_file(
     *,
     name: str,
     phone: str,
@@ -103,12 +102,9 @@ def register(
     duo_notified_on: date | None,
     settled_on: date | None,
     bsn: str | None,
-) -> tuple[Newcomer, SmsError | None]:
-    """Register a newcomer and send the invitation SMS in their language."""
-    if municipality_id not in staff.municipality_ids:
-        raise PermissionError("municipality not granted")
-    if db.session.scalar(select(Newcomer.id).where(Newcomer.phone == phone).execution_options(all_municipalities=True)):
-        raise AlreadyRegistered(phone)
+    external_id: str | None = None,
+) -> Newcomer:
+    """A newcomer's file as registering or importing makes it, deadline computed (not yet added)."""
     newcomer = Newcomer(
         name=" ".join(name.split()),
         phone=phone,
@@ -118,21 +114,37 @@ def register(
         duo_notified_on=duo_notified_on,
         settled_on=settled_on,
         bsn=bsn,
+        external_id=external_id,
     )
     newcomer.update_deadline()
-    db.session.add(newcomer)
-    db.session.flush()
+    return newcomer
+
+
+def record_registration(newcomer: Newcomer, staff: Staff, actor: tuple[str, int | None] | None = None) -> None:
+    """The first line of the file's history, and the audit entry, for a flushed new file."""
     db.session.add(
         StatusChange(
             newcomer_id=newcomer.id,
-            municipality_id=municipality_id,
+            municipality_id=newcomer.municipality_id,
             to_status=status.REGISTERED,
             actor_staff_id=staff.id,
         )
     )
-    audit.record("file.created", "newcomer", newcomer.id, municipality_id=municipality_id)
-    error = invite(newcomer, staff)
-    return newcomer, error
+    audit.record("file.created", "newcomer", newcomer.id, municipality_id=newcomer.municipality_id, actor=actor)
+
+
+def register(staff: Staff, **fields: object) -> tuple[Newcomer, SmsError | None]:
+    """Register a newcomer by hand and send the invitation SMS in their language."""
+    if fields["municipality_id"] not in staff.municipality_ids:
+        raise PermissionError("municipality not granted")
+    phone_taken = select(Newcomer.id).where(Newcomer.phone == fields["phone"])
+    if db.session.scalar(phone_taken.execution_options(all_municipalities=True)):
+        raise AlreadyRegistered(fields["phone"])
+    newcomer = new_file(**fields)  # type: ignore[arg-type]
+    db.session.add(newcomer)
+    db.session.flush()
+    record_registration(newcomer, staff)
+    return newcomer, invite(newcomer, staff)
 
 
 def invite(newcomer: Newcomer, staff: Staff) -> SmsError | None:

@@ -7,21 +7,22 @@ condition only looks back.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 
-class Condition:
+class Condition(ABC):
     """Base class: a predicate over a mapping of field id to clean answer."""
 
+    @abstractmethod
     def evaluate(self, answers: Mapping[str, Any]) -> bool:
         """Return whether the condition holds for ``answers``."""
-        raise NotImplementedError
 
+    @abstractmethod
     def refs(self) -> frozenset[str]:
         """Return the ids of the fields the condition reads."""
-        raise NotImplementedError
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ later chat and SMS channels only ever call these methods, so a new type is one n
 from __future__ import annotations
 
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -119,7 +120,7 @@ def _first(raw: Raw) -> str:
 
 
 @dataclass(frozen=True, kw_only=True)
-class Field:
+class Field(ABC):
     """Base of all field types: what every question has."""
 
     type_name: ClassVar[str] = ""
@@ -172,9 +173,9 @@ class Field:
             return PREFER_NOT
         return self.parse(raw, ctx, text_channel=text_channel)
 
+    @abstractmethod
     def parse(self, raw: Raw, ctx: Context, *, text_channel: bool = False) -> Any:
         """Parse a non-blank raw answer (each type implements this)."""
-        raise NotImplementedError
 
     def _is_blank(self, raw: Raw) -> bool:
         return _first(raw) == ""

@@ -27,7 +27,7 @@ def staff_page(browser: Browser) -> Page:
     return context.new_page()
 
 
-def sign_in_staff(page: Page, base: str, login, problems: list[str]) -> None:  # noqa: ANN001
+def sign_in_staff(page: Page, base: str, login, problems: list[str], start: str = "/backoffice/caseload") -> None:  # noqa: ANN001, E501
     page.goto(f"{base}/staff/login")
     problems += serious_violations(page)
     page.fill('[name="email"]', login.email)
@@ -43,7 +43,7 @@ def sign_in_staff(page: Page, base: str, login, problems: list[str]) -> None:  #
     page.fill('[name="password"]', "correct horse battery staple")
     page.fill('[name="confirm"]', "correct horse battery staple")
     page.locator("main button[type=submit]").click()
-    expect(page).to_have_url(re.compile(r"/backoffice/caseload$"))
+    expect(page).to_have_url(re.compile(re.escape(start) + "$"))
 
 
 def invitation_link(page: Page, base: str, phone: str) -> str:

@@ -101,7 +101,24 @@ class PipForm(FlaskForm):
         default="",
         invalid_choice_message=_l("Choose yes, no or not decided yet."),
     )
+    b1_hours_estimate = StringField(
+        _l("Estimated hours for the B1-route (optional)"),
+        description=_l("Language course and KNM together, 1 to 9999. DUO asks it for statushouders only."),
+    )
+    may_finish_education = RadioField(
+        _l("May finish the education they follow now before the route starts"),
+        choices=EXTENDED_CHOICES,
+        default="",
+        invalid_choice_message=_l("Choose yes, no or not decided yet."),
+    )
     comment = TextAreaField(_l("Comment (optional)"), validators=[Optional(), Length(max=2000)])
+
+    def validate_b1_hours_estimate(self, field: StringField) -> None:
+        """Empty, or a whole number from 1 to 9999 (DUO's bounds)."""
+        try:
+            _whole_number(field.data, 1, 9999)
+        except ValueError:
+            raise ValidationError(_l("Type a whole number from 1 to 9999.")) from None
 
     def validate_learnability_score(self, field: StringField) -> None:
         """Empty, or a whole number from 0 to 100."""
@@ -131,6 +148,8 @@ class PipForm(FlaskForm):
             "social_guidance": bool(self.social_guidance.data),
             "financial_relief_on": self.financial_relief_on.data,
             "financial_relief_extended": {"yes": True, "no": False}.get(self.financial_relief_extended.data or ""),
+            "b1_hours_estimate": _whole_number(self.b1_hours_estimate.data, 1, 9999),
+            "may_finish_education": {"yes": True, "no": False}.get(self.may_finish_education.data or ""),
             "comment": (self.comment.data or "").strip() or None,
         }
 
@@ -139,6 +158,8 @@ def pip_form_data(pip: Any) -> dict[str, Any]:
     """The form's initial data from a stored PIP version (any object with the PIP's attributes)."""
     score = pip.learnability_score
     extended = pip.financial_relief_extended
+    hours = getattr(pip, "b1_hours_estimate", None)
+    may_finish = getattr(pip, "may_finish_education", None)
     return {
         "learnability_result": pip.learnability_result,
         "learnability_score": "" if score is None else str(score),
@@ -153,6 +174,8 @@ def pip_form_data(pip: Any) -> dict[str, Any]:
         "social_guidance": pip.social_guidance,
         "financial_relief_on": pip.financial_relief_on,
         "financial_relief_extended": "" if extended is None else ("yes" if extended else "no"),
+        "b1_hours_estimate": "" if hours is None else str(hours),
+        "may_finish_education": "" if may_finish is None else ("yes" if may_finish else "no"),
         "comment": pip.comment or "",
     }
 

@@ -49,6 +49,8 @@ BEFORE_SETTLING = "before_settling"
 BEFORE_EARLIER_PIP = "before_earlier_pip"
 MAP_WITH_O = "map_with_onderwijsroute"
 Z_PARTICIPATION_NOT_Z = "z_participation_without_z_route"
+HOURS_NOT_B = "b1_hours_without_b1_route"
+HOURS_NOT_STATUSHOUDER = "b1_hours_not_statushouder"
 EXTENSION_BEFORE_PIP = "extension_before_pip"
 EXTENSION_IN_FUTURE = "extension_in_future"
 
@@ -60,6 +62,8 @@ _MESSAGES = {
     BEFORE_SETTLING: _l("The PIP date cannot be before the newcomer settled in the municipality (%(date)s)."),
     BEFORE_EARLIER_PIP: _l("A changed PIP cannot be dated before the earlier PIP (%(date)s)."),
     MAP_WITH_O: _l("The MAP is not part of the onderwijsroute. Untick it."),
+    HOURS_NOT_B: _l("The estimated hours are only for the B1-route. Leave them empty."),
+    HOURS_NOT_STATUSHOUDER: _l("DUO takes the estimated hours only for statushouders. Leave them empty."),
     Z_PARTICIPATION_NOT_Z: _l("Participation in the Z-route is only for the Z-route. Untick it."),
     EXTENSION_BEFORE_PIP: _l("DUO's decision cannot be before the PIP date (%(date)s)."),
     EXTENSION_IN_FUTURE: _l("DUO's decision cannot be in the future."),
@@ -96,6 +100,8 @@ class PipDraft:
     social_guidance: bool = False
     financial_relief_on: date | None = None
     financial_relief_extended: bool | None = None
+    b1_hours_estimate: int | None = None
+    may_finish_education: bool | None = None
     comment: str | None = None
 
     def same_as(self, pip: Pip) -> bool:
@@ -113,6 +119,7 @@ class PipContext:
     settled_on: date | None = None
     first_pip_on: date | None = None
     current_pip_on: date | None = None
+    doelgroep: str | None = None
 
     @classmethod
     def of(cls, newcomer: Newcomer, versions: Sequence[Pip]) -> PipContext:
@@ -123,6 +130,7 @@ class PipContext:
             settled_on=newcomer.settled_on,
             first_pip_on=versions[-1].pip_on if versions else None,
             current_pip_on=versions[0].pip_on if versions else None,
+            doelgroep=newcomer.doelgroep,
         )
 
 
@@ -131,6 +139,10 @@ def check_pip(draft: PipDraft, context: PipContext) -> list[Violation]:
     violations = []
     if draft.level == "A2" and draft.leerroute == "O":
         violations.append(Violation("level", A2_WITH_O))
+    if draft.b1_hours_estimate is not None and draft.leerroute != "B":
+        violations.append(Violation("b1_hours_estimate", HOURS_NOT_B))
+    elif draft.b1_hours_estimate is not None and context.doelgroep not in (None, "statushouder"):
+        violations.append(Violation("b1_hours_estimate", HOURS_NOT_STATUSHOUDER))
     if draft.level == "B1" and draft.leerroute == "Z":
         violations.append(Violation("level", B1_WITH_Z))
     if draft.level == "A2" and draft.leerroute == "B" and context.version == 1:
@@ -316,15 +328,20 @@ def to_duo_pip(pip: Pip, newcomer: Newcomer) -> dict[str, Any]:
     """The body of DUO's ``POST /personen/{bsn}/PIP`` (schema ``PIP``, PIP API 1.2.0) for this version.
 
     Route, level and literacy already hold DUO's codes. The level is always sent (DUO would
-    assume B1 for the B1-route and the onderwijsroute without it). ``geschatteIntensiteitB1Route``
-    and ``indicatorMagOpleidingAfmaken`` are optional and not kept. The BSN goes in the path, not
-    here; the learnability test, MAP, PVT and Z-route have their own DUO APIs.
+    assume B1 for the B1-route and the onderwijsroute without it); the two optional fields are sent
+    when recorded. The BSN goes in the path, not here; the learnability test, MAP, PVT and Z-route
+    have their own DUO APIs.
     """
     if pip.newcomer_id != newcomer.id:
         raise ValueError("this PIP belongs to another newcomer")
-    return {
+    body: dict[str, Any] = {
         "dagtekeningPip": pip.pip_on.isoformat(),
         "leerroute": pip.leerroute,
         "niveau": pip.level,
         "indicatorAlfabetiseringsonderwijs": pip.literacy,
     }
+    if pip.b1_hours_estimate is not None:
+        body["geschatteIntensiteitB1Route"] = pip.b1_hours_estimate
+    if pip.may_finish_education is not None:
+        body["indicatorMagOpleidingAfmaken"] = pip.may_finish_education
+    return body

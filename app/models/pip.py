@@ -44,6 +44,10 @@ class Pip(TenantOwned, db.Model):
     """Start of financieel ontzorgen, if any."""
     financial_relief_extended: Mapped[bool | None]
     """Financieel ontzorgen extended after six months."""
+    b1_hours_estimate: Mapped[int | None]
+    """DUO's geschatteIntensiteitB1Route: estimated hours of language course and KNM (B1-route, statushouders)."""
+    may_finish_education: Mapped[bool | None]
+    """DUO's indicatorMagOpleidingAfmaken: may finish a current (non-exempting) education first."""
     comment: Mapped[str | None] = mapped_column(Text)
     created_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_members.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

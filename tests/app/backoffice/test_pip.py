@@ -657,3 +657,39 @@ def test_to_duo_pip_refuses_another_newcomers_pip(app):
         pip = db.session.scalar(select(Pip))
         with pytest.raises(ValueError, match="another newcomer"):
             ps.to_duo_pip(pip, db.session.get(Newcomer, second))
+
+
+def test_duos_optional_fields_are_recorded_and_sent(client, app, staff):
+    file_id = make_file(app, doelgroep="statushouder")
+    response = post_pip(client, file_id, leerroute="B", level="B1", b1_hours_estimate="600", may_finish_education="yes")
+    assert response.status_code == 302
+    with app.app_context():
+        pip = db.session.scalar(select(Pip))
+        assert (pip.b1_hours_estimate, pip.may_finish_education) == (600, True)
+        body = ps.to_duo_pip(pip, db.session.get(Newcomer, file_id))
+    assert body["geschatteIntensiteitB1Route"] == 600
+    assert body["indicatorMagOpleidingAfmaken"] is True
+    assert_valid_duo_pip(body)
+    page = client.get(f"/backoffice/newcomers/{file_id}/pip")
+    assert 'value="600"' in page.text  # the form is filled from the newest version
+
+
+@pytest.mark.parametrize(
+    ("doelgroep", "overrides", "message"),
+    [
+        ("statushouder", {"leerroute": "Z", "level": "A2", "b1_hours_estimate": "600"}, "only for the B1-route"),
+        (
+            "gezinsmigrant_overig",
+            {"leerroute": "B", "level": "B1", "b1_hours_estimate": "600"},
+            "only for statushouders",
+        ),
+        ("statushouder", {"leerroute": "B", "level": "B1", "b1_hours_estimate": "0"}, "from 1 to 9999"),
+        ("statushouder", {"leerroute": "B", "level": "B1", "b1_hours_estimate": "12.5"}, "from 1 to 9999"),
+    ],
+)
+def test_estimated_hours_follow_duos_rules(client, app, staff, doelgroep, overrides, message):
+    file_id = make_file(app, doelgroep=doelgroep)
+    response = post_pip(client, file_id, **overrides)
+    assert response.status_code == 422
+    assert message in error_of(response.text, "b1_hours_estimate")
+    assert versions(app, file_id) == []

@@ -24,12 +24,7 @@ def init_app(app: Flask) -> None:
         """A static URL that changes when the file does, so it can be cached for a year."""
         return url_for("static", filename=filename, v=hashes.get(filename, "0"))
 
-    def has_endpoint(name: str) -> bool:
-        """Whether a route exists (optional features add links only when they are there)."""
-        return name in app.view_functions
-
     app.jinja_env.globals.update(
-        has_endpoint=has_endpoint,
         asset=asset,
         languages=LANGUAGES,
         current_language=current_language,

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import settings
 from sqlalchemy import create_engine, func, inspect, select, text
 
 from app import create_app
@@ -23,6 +24,10 @@ from app.extensions import db, limiter
 from app.models import Municipality, Newcomer
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Property tests check behaviour, not speed: no per-example deadline on a busy two-core CI machine.
+settings.register_profile("project", deadline=None)
+settings.load_profile("project")
 
 
 @pytest.fixture(scope="session")

@@ -13,5 +13,5 @@ lint:           ## ruff
 translations:   ## extract strings and update every catalog, then check them
 	./scripts/translations update && ./scripts/translations check
 
-benchmarks:     ## page weight and throughput (needs PostgreSQL on 127.0.0.1:5432)
-	.venv/bin/python bench/page_weight.py && .venv/bin/python bench/throughput.py
+benchmarks:     ## every benchmark, tables written into docs/benchmarks.md (needs PostgreSQL on 127.0.0.1:5432)
+	.venv/bin/python bench/report.py

@@ -49,6 +49,7 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_IDLE_TIMEOUT = timedelta(minutes=_int("SESSION_IDLE_MINUTES", 120))
+    STAFF_SESSION_IDLE_TIMEOUT = timedelta(minutes=_int("STAFF_SESSION_IDLE_MINUTES", 30))
     SESSION_MAX_AGE = timedelta(hours=_int("SESSION_MAX_HOURS", 12))
     WTF_CSRF_TIME_LIMIT = None  # valid for the whole session: a slow newcomer never loses a step
     WTF_CSRF_SSL_STRICT = True

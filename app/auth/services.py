@@ -189,7 +189,9 @@ def load_session(token: str) -> AuthSession | None:
         return None
     now = utcnow()
     config = current_app.config
-    if now - auth_session.last_seen_at > config["SESSION_IDLE_TIMEOUT"] or (
+    # Staff see many people's files: their sessions end sooner than a newcomer's own.
+    idle = config["STAFF_SESSION_IDLE_TIMEOUT"] if auth_session.staff_id else config["SESSION_IDLE_TIMEOUT"]
+    if now - auth_session.last_seen_at > idle or (
         now - auth_session.created_at > config["SESSION_MAX_AGE"]
     ):
         auth_session.ended_at = now

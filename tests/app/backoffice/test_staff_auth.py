@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pyotp
 from sqlalchemy import select, update
@@ -164,3 +165,14 @@ def test_locked_until_expires(client, app, make_staff):
         db.session.execute(update(Staff).values(locked_until=utcnow()))
         db.session.commit()
     assert post_login(client, login.email, login.password).status_code == 302
+
+
+def test_staff_sessions_end_sooner_when_idle(client, app, make_staff):
+    login = make_staff()
+    staff_sign_in(client, login)
+    with app.app_context():
+        idle = app.config["STAFF_SESSION_IDLE_TIMEOUT"] + timedelta(minutes=1)
+        assert idle < app.config["SESSION_IDLE_TIMEOUT"]
+        db.session.execute(update(AuthSession).values(last_seen_at=utcnow() - idle))
+        db.session.commit()
+    assert client.get("/backoffice/caseload").status_code == 302

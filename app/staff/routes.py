@@ -143,15 +143,16 @@ def change_password() -> ResponseReturnValue:
     )
 
 
+_ALWAYS_OPEN = frozenset(
+    {"staff.change_password", "staff.recovery_codes", "auth.logout", "static", "main.set_language"}
+)
+
+
 @bp.before_app_request
 def _force_password_change() -> ResponseReturnValue | None:
     """A one-time password only opens the page to choose a new one."""
-    if (
-        current_user.is_authenticated
-        and current_user.staff is not None
-        and current_user.staff.must_change_password
-        and request.endpoint
-        not in ("staff.change_password", "staff.recovery_codes", "auth.logout", "static", "main.set_language")
-    ):
+    if request.endpoint in _ALWAYS_OPEN:  # checked first: a static file needs no session lookup
+        return None
+    if current_user.is_authenticated and current_user.staff is not None and current_user.staff.must_change_password:
         return redirect(url_for("staff.change_password"))
     return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import login_required
@@ -88,12 +88,29 @@ def _filter() -> services.CaseloadFilter:
         doelgroep=args.get("doelgroep", "") if args.get("doelgroep", "") in labels.DOELGROEP else "",
         leerroute=args.get("leerroute", "") if args.get("leerroute", "") in ("B", "Z", "O") else "",
         language=args.get("language", ""),
-        q=args.get("q", "").strip()[:100],
+        q=session.get(SEARCH_KEY, ""),
         sort=args.get("sort", "deadline") if args.get("sort") in services.SORTS else "deadline",
         descending=args.get("order") == "desc",
         page=page,
         per_page=per_page if per_page in services.PAGE_SIZES else services.PER_PAGE,
     )
+
+
+SEARCH_KEY = "caseload_search"
+
+
+@bp.post("/caseload/search")
+@requires(KLANTMANAGER)
+def search() -> ResponseReturnValue:
+    """Search by name: the name is kept in the session, never in the URL (nor so in access logs)."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    session[SEARCH_KEY] = request.form.get("q", "").strip()[:100]
+    keep = {k: v for k, v in request.form.items() if k in _FILTER_ARGS and v}
+    return redirect(url_for("backoffice.caseload", **keep))
+
+
+_FILTER_ARGS = ("status", "municipality", "doelgroep", "leerroute", "language", "sort", "order", "per_page")
 
 
 @bp.get("/caseload")
@@ -113,6 +130,7 @@ def caseload() -> ResponseReturnValue:
         args=args,
         languages=LANGUAGES,
         municipalities=current_staff().municipalities,
+        search_form=ConfirmForm(),
     )
 
 

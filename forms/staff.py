@@ -6,8 +6,8 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, SelectMultipleField, StringField
-from wtforms.validators import Email, EqualTo, InputRequired, Length, ValidationError
+from wtforms import EmailField, PasswordField, StringField
+from wtforms.validators import EqualTo, InputRequired, Length, ValidationError
 
 from workflows.i18n import ascii_digits
 
@@ -56,18 +56,3 @@ class NewPasswordForm(FlaskForm):
         _l("New password again"),
         validators=[EqualTo("password", message=_l("The two passwords are not the same."))],
     )
-
-
-class StaffAccountForm(FlaskForm):
-    """A beheerder adds a staff member."""
-
-    name = StringField(_l("Name"), validators=[InputRequired(message=_l("Please fill in a name.")), Length(max=200)])
-    email = EmailField(
-        _l("E-mail address"),
-        validators=[
-            InputRequired(message=_l("Please fill in an e-mail address.")),
-            Email(message=_l("This is not a valid e-mail address.")),
-        ],
-    )
-    role = SelectField(_l("Role"), choices=[])
-    municipalities = SelectMultipleField(_l("Municipalities"), coerce=int, choices=[])

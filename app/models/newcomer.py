@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .municipality import Municipality
+from .staff import Staff
 from .tenancy import TenantOwned
 from .types import UTCDateTime, utcnow
 
@@ -44,10 +45,15 @@ class Newcomer(TenantOwned, db.Model):
     bsn: Mapped[str | None] = mapped_column(String(9))
     external_id: Mapped[str | None] = mapped_column(String(64))
     """The id of the DUO notification it was imported from: importing it again changes nothing."""
+    klantmanager_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_members.id", ondelete="SET NULL"), index=True
+    )
+    """The responsible klantmanager; empty when nobody is (yet), or when their account was deleted."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     municipality: Mapped[Municipality] = relationship(lazy="joined")
+    klantmanager: Mapped[Staff | None] = relationship()
 
     def update_deadline(self) -> None:
         """The 10-week PIP deadline, from DUO's notice or from settling, whichever is later."""

@@ -23,6 +23,7 @@ from ..models import Municipality, Newcomer, Note, StatusChange
 from ..models.staff import BEHEERDER, BELEIDSMEDEWERKER, KLANTMANAGER
 from . import bp, labels, services
 from .access import current_staff, requires, scope_request
+from .privacy_services import is_erased
 
 AMSTERDAM = intake_services.AMSTERDAM
 
@@ -33,6 +34,24 @@ def _staff_only() -> None:
     """Only staff, and only their municipalities' records."""
     current_staff()
     scope_request()
+
+
+@bp.before_request
+def _erased_files_are_read_only() -> None:
+    """Every write to an erased file answers 409, whatever the route: an erased file only keeps its figures.
+
+    One check for every route with a ``newcomer_id`` (the PIP, its extensions, any route added
+    later), so no route can forget it. Other roles and other municipalities still get their 404
+    from the route itself.
+    """
+    if request.method in ("GET", "HEAD", "OPTIONS") or current_staff().role != KLANTMANAGER:
+        return
+    newcomer_id = (request.view_args or {}).get("newcomer_id")
+    if newcomer_id is None:
+        return
+    newcomer = services.get_file(newcomer_id)
+    if newcomer is not None and is_erased(newcomer):
+        abort(409)
 
 
 @bp.app_context_processor
@@ -143,16 +162,6 @@ def _file_or_404(newcomer_id: int) -> Newcomer:
     return newcomer
 
 
-def _changeable_file_or_404(newcomer_id: int) -> Newcomer:
-    """A file that may still be changed: an erased file only keeps its figures, so it refuses (409)."""
-    from .privacy_services import is_erased
-
-    newcomer = _file_or_404(newcomer_id)
-    if is_erased(newcomer):
-        abort(409)
-    return newcomer
-
-
 def _register_form() -> RegisterNewcomerForm:
     form = RegisterNewcomerForm()
     form.language.choices = [SelectChoice(lang.code, lang.name) for lang in LANGUAGES]
@@ -237,7 +246,7 @@ def file(newcomer_id: int) -> ResponseReturnValue:
 @requires(KLANTMANAGER)
 def resend_invitation(newcomer_id: int) -> ResponseReturnValue:
     """Send a new invitation link."""
-    newcomer = _changeable_file_or_404(newcomer_id)
+    newcomer = _file_or_404(newcomer_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     error = services.invite(newcomer, current_staff())
@@ -252,7 +261,7 @@ def resend_invitation(newcomer_id: int) -> ResponseReturnValue:
 @requires(KLANTMANAGER)
 def approve(newcomer_id: int) -> ResponseReturnValue:
     """Approve the submitted intake."""
-    newcomer = _changeable_file_or_404(newcomer_id)
+    newcomer = _file_or_404(newcomer_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     if services.approve(newcomer, current_staff()):
@@ -266,7 +275,7 @@ def approve(newcomer_id: int) -> ResponseReturnValue:
 @requires(KLANTMANAGER)
 def return_intake(newcomer_id: int) -> ResponseReturnValue:
     """Return the submitted intake with a question."""
-    newcomer = _changeable_file_or_404(newcomer_id)
+    newcomer = _file_or_404(newcomer_id)
     form = ReturnIntakeForm()
     if not form.validate_on_submit():
         flash(form.question.errors[0] if form.question.errors else _("Please write your question."), "warning")
@@ -290,7 +299,7 @@ def return_intake(newcomer_id: int) -> ResponseReturnValue:
 @requires(KLANTMANAGER)
 def add_note(newcomer_id: int) -> ResponseReturnValue:
     """Add a note."""
-    newcomer = _changeable_file_or_404(newcomer_id)
+    newcomer = _file_or_404(newcomer_id)
     form = NoteForm()
     if form.validate_on_submit():
         services.add_note(newcomer, current_staff(), form.body.data)
@@ -304,7 +313,7 @@ def add_note(newcomer_id: int) -> ResponseReturnValue:
 @requires(KLANTMANAGER)
 def change_status(newcomer_id: int) -> ResponseReturnValue:
     """Set a status by hand."""
-    newcomer = _changeable_file_or_404(newcomer_id)
+    newcomer = _file_or_404(newcomer_id)
     form = StatusForm()
     form.status.choices = [SelectChoice(s, labels.STATUS[s]) for s in labels.MANUAL_STATUSES]
     if form.validate_on_submit():

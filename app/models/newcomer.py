@@ -26,7 +26,15 @@ class Newcomer(TenantOwned, db.Model):
     __tablename__ = "newcomers"
     __table_args__ = (
         UniqueConstraint("municipality_id", "external_id"),
-        Index("ix_newcomers_caseload", "municipality_id", "status", "pip_deadline_on"),
+        # The caseload (app/backoffice/caseload.py): one ordered index scan per municipality for each
+        # sort, ending in the id so that a keyset cursor seeks into it (migration 0007).
+        Index("ix_newcomers_caseload_deadline", "municipality_id", "pip_deadline_on", "id"),
+        Index("ix_newcomers_caseload_status", "municipality_id", "status", "pip_deadline_on", "id"),
+        Index("ix_newcomers_caseload_klantmanager", "municipality_id", "klantmanager_id", "pip_deadline_on", "id"),
+        Index("ix_newcomers_caseload_name", "municipality_id", "name", "id"),
+        Index("ix_newcomers_caseload_registered", "municipality_id", "created_at", "id"),
+        # Name search (ILIKE '%...%'): a trigram index on PostgreSQL, a plain one elsewhere.
+        Index("ix_newcomers_name_trgm", "name", postgresql_using="gin", postgresql_ops={"name": "gin_trgm_ops"}),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

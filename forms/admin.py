@@ -10,6 +10,8 @@ from wtforms import BooleanField, DateField, EmailField, IntegerField, SelectFie
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from .dates import SaneDate
+
 KLANTMANAGER = "klantmanager"
 
 
@@ -114,8 +116,8 @@ class AuditFilterForm(FlaskForm):
     )
     result = SelectField(_l("Result"), choices=[], validators=[Optional()])
     municipality = SelectField(_l("Municipality"), choices=[], validators=[Optional()])
-    date_from = DateField(_l("From"), format="%Y-%m-%d", validators=[Optional()])
-    date_to = DateField(_l("To (inclusive)"), format="%Y-%m-%d", validators=[Optional()])
+    date_from = DateField(_l("From"), format="%Y-%m-%d", validators=[Optional(), SaneDate()])
+    date_to = DateField(_l("To (inclusive)"), format="%Y-%m-%d", validators=[Optional(), SaneDate()])
 
     def validate_date_to(self, field: DateField) -> None:
         """The end of the range is not before its start."""

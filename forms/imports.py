@@ -16,6 +16,7 @@ from wtforms import DateField, StringField
 from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
 
 from .backoffice import RegisterNewcomerForm
+from .dates import SaneDate, today
 
 COLUMNS = (
     "external_id", "name", "phone", "language", "doelgroep", "gemeentecode", "duo_notified_on", "settled_on", "bsn",
@@ -149,8 +150,8 @@ class NotificationRowForm(RegisterNewcomerForm):
     municipality = None  # the row names it by gemeentecode; whether it is granted is checked by the import
     external_id = StringField(validators=[InputRequired(), Length(max=64)])
     gemeentecode = StringField(validators=[InputRequired(), Regexp(r"^\d{4}$")])
-    duo_notified_on = DateField(validators=[InputRequired()], format=DATE_FORMATS)
-    settled_on = DateField(validators=[Optional()], format=DATE_FORMATS)
+    duo_notified_on = DateField(validators=[InputRequired(), SaneDate()], format=DATE_FORMATS)
+    settled_on = DateField(validators=[Optional(), SaneDate()], format=DATE_FORMATS)
 
     def __init__(self, values: dict[str, str], languages: list[str], doelgroepen: list[str]) -> None:
         data = {key: value.lower() if key in ("language", "doelgroep") else value for key, value in values.items()}
@@ -186,10 +187,15 @@ class NotificationRowForm(RegisterNewcomerForm):
             codes.append("doelgroep_invalid")
         if self.gemeentecode.errors:
             codes.append("gemeentecode_invalid")
-        if self.duo_notified_on.errors:
-            codes.append("duo_date_invalid")
+        if self.duo_notified_on.errors:  # a date that was read but is out of bounds keeps its value
+            codes.append("duo_date_out_of_range" if self.duo_notified_on.data else "duo_date_invalid")
         if self.settled_on.errors and raw["settled_on"]:
-            codes.append("settled_date_invalid")
+            codes.append("settled_date_out_of_range" if self.settled_on.data else "settled_date_invalid")
         if self.bsn.errors:
             codes.append("bsn_invalid")
         return codes
+
+    def warnings(self) -> list[str]:
+        """What is possible but suspicious, as reason codes: the line is imported all the same."""
+        notified = self.duo_notified_on.data
+        return ["duo_date_in_future"] if notified and not self.duo_notified_on.errors and notified > today() else []

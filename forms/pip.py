@@ -14,6 +14,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
+from .dates import SaneDate
+
 LEARNABILITY_CHOICES = (
     SelectChoice("feasible", _l("B1 feasible")),
     SelectChoice("not_feasible", _l("B1 not feasible")),
@@ -80,7 +82,7 @@ class PipForm(FlaskForm):
     pip_on = DateField(
         _l("PIP date"),
         description=_l("The date on the PIP decision. The integration term starts the day after."),
-        validators=[InputRequired(message=_l("Fill in the PIP date."))],
+        validators=[InputRequired(message=_l("Fill in the PIP date.")), SaneDate()],
         format="%Y-%m-%d",
     )
     knm = BooleanField(_l("KNM (knowledge of Dutch society)"), default=True)
@@ -93,7 +95,7 @@ class PipForm(FlaskForm):
     z_participation = BooleanField(_l("Participation in the Z-route"), description=_l("Only in the Z-route."))
     social_guidance = BooleanField(_l("Maatschappelijke begeleiding (social guidance)"))
     financial_relief_on = DateField(
-        _l("Financieel ontzorgen: start date (optional)"), validators=[Optional()], format="%Y-%m-%d"
+        _l("Financieel ontzorgen: start date (optional)"), validators=[Optional(), SaneDate()], format="%Y-%m-%d"
     )
     financial_relief_extended = RadioField(
         _l("Financieel ontzorgen extended after six months"),
@@ -187,7 +189,7 @@ class TermExtensionForm(FlaskForm):
     days = StringField(_l("Number of days"), validators=[InputRequired(message=_l("Fill in the number of days."))])
     decided_on = DateField(
         _l("Date of DUO's decision"),
-        validators=[InputRequired(message=_l("Fill in the date of DUO's decision."))],
+        validators=[InputRequired(message=_l("Fill in the date of DUO's decision.")), SaneDate()],
         format="%Y-%m-%d",
     )
 

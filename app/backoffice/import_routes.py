@@ -86,6 +86,7 @@ def import_job(job_id: int) -> ResponseReturnValue:
         "backoffice/import_job.html",
         job=job,
         errors=import_services.report_lines(job),
+        warnings=import_services.warning_lines(job),
         already=import_services.already_lines(job),
         failure=import_services.FAILURES.get(job.failure or ""),
         not_invited=not_invited,

@@ -15,10 +15,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, tuple_
 from sqlalchemy.exc import IntegrityError
 
+from forms.dates import date_bounds
 from forms.imports import COLUMNS, EXAMPLE_ID, CsvRow, NotificationRowForm
 
 from .. import audit
@@ -55,14 +57,26 @@ REASONS = {
         "Line %(line)s: the date of DUO's notification is missing or is not a date. Write 31-03-2025 or 2025-03-31."
     ),
     "settled_date_invalid": _l("Line %(line)s: the date settled is not a date. Write 31-03-2025 or 2025-03-31."),
+    "duo_date_out_of_range": _l(
+        "Line %(line)s: the date of DUO's notification must be from %(earliest)s to %(latest)s. Check the year."
+    ),
+    "settled_date_out_of_range": _l(
+        "Line %(line)s: the date settled must be from %(earliest)s to %(latest)s. Check the year."
+    ),
     "bsn_invalid": _l("Line %(line)s: the BSN is not valid (it fails the eleven-test)."),
     "extra_cells": _l("Line %(line)s: the line has more fields than the header. Check the separators."),
     "duplicate_external_id": _l("Line %(line)s: the same DUO notification id is also on line %(lines)s."),
-    "duplicate_phone": _l("Line %(line)s: the same phone number is also on line %(lines)s."),
+    "duplicate_phone": _l(
+        "Line %(line)s: the same phone number is on line %(lines)s already; only that line can be imported."
+    ),
     "phone_taken": _l("Line %(line)s: the phone number belongs to a newcomer who is registered already."),
 }
 """What each reason code of the report means; shown in the reader's language."""
 ALREADY = _l("Line %(line)s: imported before; nothing changed.")
+WARNINGS = {
+    "duo_date_in_future": _l("Line %(line)s: the date of DUO's notification is in the future. Check it in the file."),
+}
+"""What is possible but suspicious: the line is imported, and the report says what to check."""
 FAILURES = {
     "refused": _l(
         "The import stopped because the database refused a row (perhaps someone registered one of these "
@@ -92,13 +106,30 @@ class ValidRow:
     bsn: str | None
 
 
-def report_lines(job: ImportJob) -> list[str]:
+@dataclass(frozen=True)
+class ReportLine:
+    """One line of the report: the message, and the row's notification id and name as written in the file."""
+
+    message: str
+    external_id: str
+    name: str
+
+
+def _report_line(entry: dict, messages: dict) -> ReportLine:
+    earliest, latest = date_bounds()
+    others = ", ".join(str(n) for n in entry.get("lines", []))
+    values = {"line": entry["line"], "lines": others, "earliest": format_date(earliest), "latest": format_date(latest)}
+    return ReportLine(str(messages[entry["code"]]) % values, entry.get("external_id", ""), entry.get("name", ""))
+
+
+def report_lines(job: ImportJob) -> list[ReportLine]:
     """The report in plain language, one line per problem, in line order (already imported last)."""
-    lines = []
-    for entry in job.report.get("errors", []):
-        others = ", ".join(str(n) for n in entry.get("lines", []))
-        lines.append(str(REASONS[entry["code"]]) % {"line": entry["line"], "lines": others})
-    return lines
+    return [_report_line(entry, REASONS) for entry in job.report.get("errors", [])]
+
+
+def warning_lines(job: ImportJob) -> list[ReportLine]:
+    """The imported lines with something to check (a DUO date in the future), in line order."""
+    return [_report_line(entry, WARNINGS) for entry in job.report.get("warnings", [])]
 
 
 def already_lines(job: ImportJob) -> list[str]:
@@ -207,9 +238,12 @@ def check(job: ImportJob, staff: Staff, rows: list[CsvRow]) -> list[ValidRow]:
         "duplicate_external_id": defaultdict(list),
         "duplicate_phone": defaultdict(list),
     }
+    idents: dict[int, dict[str, str]] = {}
+    warnings: dict[int, list[str]] = {}
     for number, row in enumerate(rows, start=1):
         form = NotificationRowForm(row.values, languages, list(DOELGROEPEN))
         codes = form.problems()
+        idents[row.line] = _ident(row)
         if form.external_id.data:
             lines_of["duplicate_external_id"][(form.gemeentecode.data, form.external_id.data)].append(row.line)
         if form.e164:
@@ -219,7 +253,8 @@ def check(job: ImportJob, staff: Staff, rows: list[CsvRow]) -> list[ValidRow]:
         municipality_id = municipalities.get(form.gemeentecode.data or "")
         if "gemeentecode_invalid" not in codes and municipality_id not in granted:
             codes.append("municipality_not_granted")
-        errors[row.line].extend({"line": row.line, "code": code} for code in codes)
+        errors[row.line].extend({"line": row.line, "code": code, **idents[row.line]} for code in codes)
+        warnings[row.line] = form.warnings()
         if not codes:
             candidates.append(
                 ValidRow(
@@ -238,11 +273,14 @@ def check(job: ImportJob, staff: Staff, rows: list[CsvRow]) -> list[ValidRow]:
         if number % PROGRESS_EVERY == 0:
             job.rows_checked = number
             db.session.commit()
-    duplicated = _mark_duplicates(lines_of, errors)
+    duplicated = _mark_duplicates(lines_of, errors, idents)
     already_lines, valid = _set_aside_imported([row for row in candidates if row.line not in duplicated])
-    valid = _set_aside_taken_phones(valid, errors)
+    valid = _set_aside_taken_phones(valid, errors, idents)
     report_errors = sorted((e for entries in errors.values() for e in entries), key=lambda e: e["line"])
-    job.report = {"errors": report_errors, "already": sorted(already_lines)}
+    report_warnings = [
+        {"line": row.line, "code": code, **idents[row.line]} for row in valid for code in warnings[row.line]
+    ]
+    job.report = {"errors": report_errors, "already": sorted(already_lines), "warnings": report_warnings}
     job.rows_checked = len(rows)
     job.invalid_count = len({e["line"] for e in report_errors})
     job.already_count = len(already_lines)
@@ -270,20 +308,36 @@ def _set_aside_imported(rows: list[ValidRow]) -> tuple[list[int], list[ValidRow]
     return already, [row for row in rows if (row.municipality_id, row.external_id) not in known]
 
 
-def _mark_duplicates(lines_of: dict[str, dict[object, list[int]]], errors: dict[int, list[dict]]) -> set[int]:
-    """Lines that share a notification id or a phone number with another line: all of them are errors."""
+def _ident(row: CsvRow) -> dict[str, str]:
+    """The row's notification id and name as written (cut to their limits), so the report names the row."""
+    return {
+        "external_id": row.values.get("external_id", "")[:64],
+        "name": " ".join(row.values.get("name", "").split())[:200],
+    }
+
+
+def _mark_duplicates(
+    lines_of: dict[str, dict[object, list[int]]], errors: dict[int, list[dict]], idents: dict[int, dict[str, str]]
+) -> set[int]:
+    """Lines that share a notification id (all of them are errors) or a phone number (all after the first)."""
     duplicated: set[int] = set()
     for code, groups in lines_of.items():
         for lines in groups.values():
             if len(lines) < 2:
                 continue
-            for line in lines:
-                errors[line].append({"line": line, "code": code, "lines": [n for n in lines if n != line]})
-            duplicated.update(lines)
+            if code == "duplicate_phone":  # two people cannot share a number: the first line keeps it
+                refused = {line: [lines[0]] for line in lines[1:]}
+            else:  # the same notification twice: which one is right cannot be told
+                refused = {line: [n for n in lines if n != line] for line in lines}
+            for line, others in refused.items():
+                errors[line].append({"line": line, "code": code, "lines": others, **idents[line]})
+            duplicated.update(refused)
     return duplicated
 
 
-def _set_aside_taken_phones(rows: list[ValidRow], errors: dict[int, list[dict]]) -> list[ValidRow]:
+def _set_aside_taken_phones(
+    rows: list[ValidRow], errors: dict[int, list[dict]], idents: dict[int, dict[str, str]]
+) -> list[ValidRow]:
     """Rows whose phone number belongs to a newcomer already (in any municipality: phones are unique)."""
     taken: set[str] = set()
     for chunk in _chunks(sorted({row.phone for row in rows})):
@@ -294,7 +348,7 @@ def _set_aside_taken_phones(rows: list[ValidRow], errors: dict[int, list[dict]])
         )
     for row in rows:
         if row.phone in taken:
-            errors[row.line].append({"line": row.line, "code": "phone_taken"})
+            errors[row.line].append({"line": row.line, "code": "phone_taken", **idents[row.line]})
     return [row for row in rows if row.phone not in taken]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import re
 import time
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, insert, select
@@ -263,10 +263,13 @@ def test_every_kind_of_bad_row_is_reported_with_its_line_number(km, app, make_st
     assert (job.imported_count, job.invalid_count, job.status) == (1, 17, "done")
     assert [n.external_id for n in newcomers(app)] == ["DUO-OK"]
     assert [to for to, _body in sms.sent] == ["+31612345630"]
-    # The report keeps line numbers and reason codes only: nothing of the people in the file.
+    # The report names each wrong line by its notification id and name, and keeps no phone number.
+    row_of_5 = '<span class="import-report__row">(<bdi>DUO-5</bdi>, <bdi>Slecht Nummer</bdi>)</span>'
+    assert f"Line 5: the phone number is not valid. {row_of_5}" in page.text
     stored = str(job.report)
-    for personal in ("Slecht", "0612345635", "+31612345635", "DUO-5"):
-        assert personal not in stored
+    for phone in ("0612345635", "+31612345635", "12345"):
+        assert phone not in stored
+    assert "Goed Voorbeeld" not in stored  # a line without a problem is not in the report
 
 
 def test_municipality_not_granted_imports_nothing_there(km, app, make_staff):
@@ -293,7 +296,7 @@ def test_klantmanager_of_several_municipalities_imports_into_each(client, app, m
     assert [tuple(c) for c in codes] == [("DUO-1", "0405"), ("DUO-1", "0420")]  # the id is unique per municipality
 
 
-def test_duplicates_inside_the_file_are_errors_on_every_line(km, app):
+def test_duplicates_inside_the_file_are_errors(km, app):
     data = csv_bytes(
         row("DUO-1", "Eerste", "0612345660"),  # 2
         row("DUO-1", "Tweede", "0612345661"),  # 3: same notification id as line 2
@@ -307,13 +310,14 @@ def test_duplicates_inside_the_file_are_errors_on_every_line(km, app):
     page = import_file(km, data)
     assert "Line 2: the same DUO notification id is also on line 3." in page.text
     assert "Line 3: the same DUO notification id is also on line 2." in page.text
-    assert "Line 4: the same phone number is also on line 5." in page.text
-    assert "Line 5: the same phone number is also on line 4." in page.text
+    assert "Line 4: the same phone number" not in page.text  # the first line with a number keeps it
+    assert "Line 5: the same phone number is on line 4 already; only that line can be imported." in page.text
     assert "Line 6: the same DUO notification id is also on line 7." in page.text
     assert "Line 7: the phone number is not valid." in page.text
     assert "Line 7: the same DUO notification id is also on line 6." in page.text
     assert "Line 9: the same" not in page.text
-    assert [n.external_id for n in newcomers(app)] == ["DUO-8"]
+    assert sorted(n.external_id for n in newcomers(app)) == ["DUO-3", "DUO-8"]  # line 9: not granted
+    assert [n.phone for n in newcomers(app) if n.external_id == "DUO-3"] == ["+31612345662"]
 
 
 def test_phone_number_of_another_newcomer_is_a_row_error(km, app, make_newcomer):
@@ -581,3 +585,46 @@ def test_a_large_file_is_imported_in_one_go(km, app, sms):
     assert len(sms.sent) == count
     with app.app_context():
         assert db.session.scalar(select(func.count(Newcomer.id))) == count
+
+
+# -- dates out of bounds, dates in the future -------------------------------------------------------
+
+
+def test_a_date_out_of_bounds_is_a_line_of_the_report_not_a_failed_import(km, app, sms, caplog):
+    today = date.today()
+    data = csv_bytes(
+        row("DUO-1", "Goed", "0612345680"),  # 2
+        row("DUO-2", "Verre Toekomst", "0612345681", duo_notified_on="9999-12-31"),  # 3
+        row("DUO-3", "Voor De Wet", "0612345682", duo_notified_on="01-01-1999"),  # 4
+        row("DUO-4", "Vestiging Ver Weg", "0612345683", settled_on="31-12-9999"),  # 5
+        row("DUO-5", "Volgend Jaar", "0612345684", duo_notified_on=date(today.year + 2, 1, 1).isoformat()),  # 6
+    )
+    page = import_file(km, data)
+    job = job_of(app, page)
+    assert job.status == "done", job.failure
+    assert job.failure is None
+    assert "error on our side" not in page.text
+    for line in (3, 4, 6):
+        assert f"Line {line}: the date of DUO&#39;s notification must be from " in page.text, line
+    assert "Line 5: the date settled must be from " in page.text
+    assert "Check the year." in page.text
+    assert [n.external_id for n in newcomers(app)] == ["DUO-1"]
+    assert "Verre Toekomst" in page.text  # named on the staff page ...
+    assert "Verre Toekomst" not in caplog.text  # ... and never in the logs
+
+
+def test_a_duo_date_in_the_future_is_imported_with_a_warning_per_line(km, app):
+    soon = (date.today() + timedelta(days=20)).isoformat()
+    data = csv_bytes(
+        row("DUO-1", "Vandaag", "0612345690", duo_notified_on=date.today().isoformat()),  # 2
+        row("DUO-2", "Straks", "0612345691", duo_notified_on=soon),  # 3
+    )
+    page = import_file(km, data)
+    assert sorted(n.external_id for n in newcomers(app)) == ["DUO-1", "DUO-2"]
+    assert "Imported, but check" in page.text
+    assert "Line 3: the date of DUO&#39;s notification is in the future. Check it in the file." in page.text
+    assert "(<bdi>DUO-2</bdi>, <bdi>Straks</bdi>)" in page.text
+    assert "Line 2: the date" not in page.text
+    assert job_of(app, page).report["warnings"] == [
+        {"line": 3, "code": "duo_date_in_future", "external_id": "DUO-2", "name": "Straks"}
+    ]

@@ -9,6 +9,8 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from workflows.fields import parse_phone
 
+from .dates import SaneDate
+
 
 def is_valid_bsn(value: str) -> bool:
     """The eleven-test of a Dutch citizen service number (BSN): 9 digits, weighted sum divisible by 11."""
@@ -32,10 +34,12 @@ class RegisterNewcomerForm(FlaskForm):
     municipality = SelectField(_l("Municipality"), coerce=int, choices=[])
     duo_notified_on = DateField(
         _l("Date of DUO's notification"),
-        validators=[Optional()],
+        validators=[Optional(), SaneDate()],
         format="%Y-%m-%d",
     )
-    settled_on = DateField(_l("Date settled in the municipality"), validators=[Optional()], format="%Y-%m-%d")
+    settled_on = DateField(
+        _l("Date settled in the municipality"), validators=[Optional(), SaneDate()], format="%Y-%m-%d"
+    )
     bsn = StringField(_l("BSN (optional)"), validators=[Optional(), Length(max=20)])
 
     e164: str = ""

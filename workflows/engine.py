@@ -14,8 +14,11 @@ from typing import Any
 
 from .conditions import holds
 from .fields import Field, Invalid, Raw
-from .i18n import Context, Msg
+from .i18n import N_, Context, Msg
 from .model import Step, Workflow
+
+ANSWERED = N_("Answered")
+"""What the newcomer's own pages show instead of a sensitive answer."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,8 @@ class SummaryItem:
     field: Field
     label: str
     text: str
+    hidden: bool = False
+    """The answer is sensitive and not shown here (``text`` then only says it was answered)."""
 
 
 @dataclass(frozen=True)
@@ -185,15 +190,27 @@ def is_complete(workflow: Workflow, progress: Progress) -> bool:
     return next_step(workflow, progress) is None and not missing_fields(workflow, progress)
 
 
-def summary(workflow: Workflow, progress: Progress, ctx: Context) -> list[SummarySection]:
-    """The applicable steps with their visible questions and answers, as text in ``ctx``'s language."""
+def summary(
+    workflow: Workflow, progress: Progress, ctx: Context, *, hide_sensitive: bool = False
+) -> list[SummarySection]:
+    """The applicable steps with their visible questions and answers, as text in ``ctx``'s language.
+
+    With ``hide_sensitive`` (the newcomer's own pages: a phone may be shared) a sensitive answer
+    is only said to be given, and a sensitive question that is asked only because of another
+    sensitive answer is left out, since its presence alone would tell. Staff see everything.
+    """
+    sensitive = {f.id for _, f in workflow.fields() if f.sensitive}
     sections = []
     for step in applicable_steps(workflow, progress.answers):
-        items = tuple(
-            SummaryItem(f, ctx._(f.label), f.display(progress.answers.get(f.id), ctx))
-            for f in visible_fields(step, progress.answers)
-        )
-        sections.append(SummarySection(step, ctx._(step.title), items))
+        items = []
+        for f in visible_fields(step, progress.answers):
+            value = progress.answers.get(f.id)
+            if not (hide_sensitive and f.sensitive):
+                items.append(SummaryItem(f, ctx._(f.label), f.display(value, ctx)))
+            elif f.when is None or not f.when.refs() & sensitive:
+                answered = value not in (None, "", [])
+                items.append(SummaryItem(f, ctx._(f.label), ctx._(ANSWERED) if answered else "", hidden=True))
+        sections.append(SummarySection(step, ctx._(step.title), tuple(items)))
     return sections
 
 

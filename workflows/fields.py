@@ -9,21 +9,23 @@ later chat and SMS channels only ever call these methods, so a new type is one n
 
 from __future__ import annotations
 
+import difflib
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any, ClassVar
 
+import icu
 import phonenumbers
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
-from babel.numbers import format_decimal
 from email_validator import EmailNotValidError, validate_email
 
 from .conditions import Condition
-from .i18n import N_, Context, Msg, ascii_digits
+from .i18n import N_, Context, Msg, ascii_digits, format_number, native_digits
 
 PREFER_NOT = "prefer_not_to_say"
 """The stored answer of someone who chose "I prefer not to say"."""
@@ -79,6 +81,8 @@ class Option:
 
     value: str
     label: str
+    common: bool = False
+    """One of the answers most people give, offered first (countries and languages)."""
 
 
 @dataclass(frozen=True)
@@ -135,6 +139,9 @@ class Field(ABC):
     required: bool = True
     prefer_not: bool = False
     when: Condition | None = None
+    sensitive: bool = False
+    """Shown back only to staff: the newcomer's own pages and SMS say "answered", never the answer,
+    because a phone may be shared (health, money, a talk without the partner)."""
 
     # -- asking ---------------------------------------------------------------------------------
     def options(self, ctx: Context) -> tuple[Option, ...]:
@@ -251,18 +258,18 @@ class NumberField(Field):
     def parse(self, raw: Raw, ctx: Context, *, text_channel: bool = False) -> int:
         text = ascii_digits(_first(raw)).replace(" ", "")
         if not re.fullmatch(r"[+-]?\d{1,9}", text):
-            raise Invalid(NOT_A_NUMBER, example=format_decimal(self.min_value + 2, locale=ctx.locale))
+            raise Invalid(NOT_A_NUMBER, example=format_number(self.min_value + 2, ctx.locale))
         value = int(text)
         if not self.min_value <= value <= self.max_value:
             raise Invalid(
                 NUMBER_RANGE,
-                min=format_decimal(self.min_value, locale=ctx.locale),
-                max=format_decimal(self.max_value, locale=ctx.locale),
+                min=format_number(self.min_value, ctx.locale),
+                max=format_number(self.max_value, ctx.locale),
             )
         return value
 
     def format(self, value: Any, ctx: Context) -> str:
-        return format_decimal(value, locale=ctx.locale)
+        return format_number(value, ctx.locale)
 
 
 @dataclass(frozen=True)
@@ -288,7 +295,7 @@ def _resolve(bound: DateBound | None, today: date) -> date | None:
 
 
 _DMY = re.compile(r"(\d{1,2})[-/. ](\d{1,2})[-/. ](\d{4})")
-_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_ISO = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")  # also Persian year/month/day
 
 
 @register
@@ -307,7 +314,7 @@ class DateField(Field):
 
     def parse(self, raw: Raw, ctx: Context, *, text_channel: bool = False) -> str:
         text = ascii_digits(_first(raw))
-        example = format_date(date(1990, 12, 31), format="short", locale=ctx.locale)
+        example = native_digits(format_date(date(1990, 12, 31), format="short", locale=ctx.locale), ctx.locale)
         if m := _ISO.fullmatch(text):
             year, month, day = (int(g) for g in m.groups())
         elif m := _DMY.fullmatch(text):
@@ -326,7 +333,7 @@ class DateField(Field):
         return value.isoformat()
 
     def format(self, value: Any, ctx: Context) -> str:
-        return format_date(date.fromisoformat(value), format="long", locale=ctx.locale)
+        return native_digits(format_date(date.fromisoformat(value), format="long", locale=ctx.locale), ctx.locale)
 
 
 class _ChoiceBase(Field):
@@ -508,14 +515,86 @@ class EmailField(Field):
 
 
 def _babel_locale(ctx: Context) -> Locale:
+    return _locale(ctx.locale)
+
+
+@lru_cache(maxsize=32)
+def _locale(code: str) -> Locale:
     try:
-        return Locale.parse(ctx.locale)
+        return Locale.parse(code)
     except (UnknownLocaleError, ValueError):
         return Locale("en")
 
 
-# Two-letter CLDR territories that are not countries.
-_NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB"})
+@lru_cache(maxsize=32)
+def _collator(code: str) -> icu.Collator:
+    """ICU's collation for the locale: Persian after its own alphabet, Ge'ez by its order, and so on."""
+    return icu.Collator.createInstance(icu.Locale(code))
+
+
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def _writes_latin(locale: Locale) -> bool:
+    """Whether the locale writes in Latin letters (its own name does)."""
+    return bool(_LATIN.search(locale.get_display_name(locale) or ""))
+
+
+def _same(a: str, b: str) -> bool:
+    """Two names a reader would take for the same one ("Faarisi", "Faarsi")."""
+    return difflib.SequenceMatcher(None, a.casefold(), b.casefold()).ratio() >= 0.9
+
+
+def ordered_options(
+    names: Mapping[str, str], fallback: Mapping[str, str], locale_code: str, common: Sequence[str]
+) -> tuple[Option, ...]:
+    """Options from CLDR names: the ``common`` codes first (in that order), then the rest in the
+    locale's collation, without untranslated names or a second option of the same name.
+
+    A name counts as untranslated when the locale writes in another script than Latin and the name
+    is in Latin letters (CLDR fills gaps in Tigrinya with English names, such as "Tagalog"). In a
+    locale written in Latin letters a name equal to the English one is often right ("Canada",
+    "Dari" in Dutch), so it stays. A common code keeps its English name when the locale has none:
+    it is too important to leave out.
+    """
+    locale = _locale(locale_code)
+    latin = _writes_latin(locale)
+
+    def translated(name: str | None) -> bool:
+        return bool(name) and (latin or not _LATIN.search(name or ""))
+
+    options: list[Option] = []
+    seen: set[str] = set()
+    for code in common:
+        name = names.get(code) if translated(names.get(code)) else fallback.get(code)
+        if name and code not in {o.value for o in options}:
+            options.append(Option(code, name, common=True))
+            seen.add(name.casefold())
+    rest = []
+    for code, name in names.items():
+        if code in common or not translated(name) or name.casefold() in seen:
+            continue
+        rest.append(Option(code, name))
+        seen.add(name.casefold())
+    collator = _collator(str(locale))
+    rest.sort(key=lambda option: collator.getSortKey(option.label))
+    return (*options, *rest)
+
+
+# Two-letter CLDR territories that are not countries (or not ones anybody is born in).
+_NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB", "AQ", "CQ", "DG", "EA", "IC", "TA", "CP"})
+
+
+@lru_cache(maxsize=64)
+def _country_options(locale_code: str, common: tuple[str, ...]) -> tuple[Option, ...]:
+    def countries(locale: Locale) -> dict[str, str]:
+        return {
+            code: name
+            for code, name in locale.territories.items()
+            if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES
+        }
+
+    return ordered_options(countries(_locale(locale_code)), countries(Locale("en")), locale_code, common)
 
 
 @register
@@ -527,14 +606,7 @@ class CountryField(_ChoiceBase):
     widget: ClassVar[str] = "select"
 
     def options(self, ctx: Context) -> tuple[Option, ...]:
-        names = _babel_locale(ctx).territories
-        countries = [
-            Option(code, name)
-            for code, name in names.items()
-            if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES
-        ]
-        countries.sort(key=lambda option: option.label.casefold())
-        return (*countries, *self._prefer_not_option(ctx))
+        return (*_country_options(ctx.locale, ctx.common_countries), *self._prefer_not_option(ctx))
 
     def parse(self, raw: Raw, ctx: Context, *, text_channel: bool = False) -> str:
         answer = _first(raw)
@@ -604,6 +676,21 @@ LANGUAGES = (
 """The languages offered (ISO 639 codes; fa_AF is Dari), covering the main countries of origin."""
 
 
+@lru_cache(maxsize=64)
+def _language_options(locale_code: str, common: tuple[str, ...]) -> tuple[Option, ...]:
+    def languages(locale: Locale) -> dict[str, str]:
+        names = {code: locale.languages.get(code, "") for code in (*common, *LANGUAGES)}
+        # A regional variant whose name reads like its language's (Somali "Faarsi" next to
+        # "Faarisi") is named with its region instead: "Faarisi (Afgaanistaan)".
+        for code in names:
+            base = code.split("_")[0]
+            if base != code and names[code] and names.get(base) and _same(names[code], names[base]):
+                names[code] = Locale.parse(code).get_display_name(locale) or names[code]
+        return names
+
+    return ordered_options(languages(_locale(locale_code)), languages(Locale("en")), locale_code, common)
+
+
 @register
 @dataclass(frozen=True, kw_only=True)
 class LanguageField(_ChoiceBase):
@@ -613,11 +700,7 @@ class LanguageField(_ChoiceBase):
     widget: ClassVar[str] = "select"
 
     def options(self, ctx: Context) -> tuple[Option, ...]:
-        names = _babel_locale(ctx).languages
-        fallback = Locale("en").languages
-        languages = [Option(code, names.get(code) or fallback.get(code, code)) for code in LANGUAGES]
-        languages.sort(key=lambda option: option.label.casefold())
-        return (*languages, *self._prefer_not_option(ctx))
+        return (*_language_options(ctx.locale, ctx.common_languages), *self._prefer_not_option(ctx))
 
     def parse(self, raw: Raw, ctx: Context, *, text_channel: bool = False) -> str:
         return self._pick(_first(raw), ctx, text_channel=text_channel, error=BAD_LANGUAGE)
@@ -634,7 +717,7 @@ class MarkField(_ChoiceBase):
 
     def options(self, ctx: Context) -> tuple[Option, ...]:
         return (
-            *(Option(str(n), format_decimal(n, locale=ctx.locale)) for n in range(1, 11)),
+            *(Option(str(n), format_number(n, ctx.locale)) for n in range(1, 11)),
             *self._prefer_not_option(ctx),
         )
 
@@ -645,4 +728,4 @@ class MarkField(_ChoiceBase):
         raise Invalid(BAD_MARK)
 
     def format(self, value: Any, ctx: Context) -> str:
-        return format_decimal(value, locale=ctx.locale)
+        return format_number(value, ctx.locale)

@@ -238,6 +238,7 @@ HEALTH = Step(
             ),
             prefer_not=True,
             required=False,
+            sensitive=True,
         ),
         LongTextField(
             id="health_details",
@@ -245,12 +246,14 @@ HEALTH = Step(
             help=N_("Only if you want to tell us."),
             required=False,
             when=In("health_limits", ("physical", "mental", "both")),
+            sensitive=True,
         ),
         YesNoField(
             id="health_help_wanted",
             label=N_("Would you like to talk to someone about your health?"),
             required=False,
             prefer_not=True,
+            sensitive=True,
         ),
     ),
 )
@@ -276,6 +279,7 @@ FAMILY = Step(
             label=N_("Would you like a talk with us without your partner?"),
             help=N_("You always have the right to talk to us alone. Nobody else will know you asked."),
             when=Equals("partner", "in_nl"),
+            sensitive=True,
         ),
         YesNoField(id="has_children", label=N_("Do you have children?")),
         NumberField(
@@ -351,17 +355,20 @@ INCOME = Step(
             ),
             exclusive=("none",),
             prefer_not=True,
+            sensitive=True,
         ),
         ChoiceField(
             id="has_debts",
             label=N_("Do you have debts?"),
             choices=(Choice("no", N_("No")), Choice("yes", N_("Yes")), Choice("unsure", N_("I do not know"))),
             prefer_not=True,
+            sensitive=True,
         ),
         YesNoField(
             id="debt_help_wanted",
             label=N_("Would you like help with your debts or with paying bills?"),
             when=In("has_debts", ("yes", "unsure")),
+            sensitive=True,
         ),
     ),
 )

@@ -139,3 +139,34 @@ def test_every_question_can_be_asked_in_every_shipped_language(locale):
         prompt = field.prompt(ctx)
         assert prompt.text
         assert len({o.value for o in prompt.options}) == len(prompt.options)
+
+
+def _filled() -> Progress:
+    workflow, progress = get_workflow("brede_intake"), Progress()
+    for step_id, raw in AMAL.items():
+        result = engine.validate_step(workflow.step(step_id), raw, progress.answers, CTX, text_channel=True)
+        assert result.ok, result.errors
+        progress = engine.apply_step(workflow, progress, step_id, result.values)
+    return progress
+
+
+def test_sensitive_answers_are_marked_in_the_definition():
+    sensitive = {f.id for _, f in get_workflow("brede_intake").fields() if f.sensitive}
+    assert {"talk_without_partner", "health_limits", "health_details", "has_debts", "income_sources"} <= sensitive
+    assert "preferred_name" not in sensitive
+
+
+def test_the_newcomers_summary_says_answered_and_never_shows_a_sensitive_answer():
+    workflow, progress = get_workflow("brede_intake"), _filled()
+    answers = dict(progress.answers, health_limits="mental", health_details="I sleep badly")
+    progress = Progress(answers, progress.completed)
+    staff = {i.field.id: i for s in engine.summary(workflow, progress, CTX) for i in s.items}
+    own = {i.field.id: i for s in engine.summary(workflow, progress, CTX, hide_sensitive=True) for i in s.items}
+    assert staff["talk_without_partner"].text == "Yes"
+    assert staff["health_details"].text == "I sleep badly"
+    assert own["talk_without_partner"].text == "Answered"
+    assert own["talk_without_partner"].hidden
+    assert own["health_limits"].text == "Answered"
+    assert "health_details" not in own  # asked only because of a sensitive answer: its presence would tell
+    for field_id, item in own.items():
+        assert item.text in ("Answered", "") if item.field.sensitive else item.text == staff[field_id].text

@@ -286,7 +286,10 @@ def term_end(first_pip_on: date, extension_days: Sequence[int] = ()) -> date:
     Like DUO's ``einddatum`` (Inburgeringstermijn API) the end is exclusive: the term has passed
     on this day.
     """
-    return add_years(first_pip_on + timedelta(days=1), TERM_YEARS) + timedelta(days=sum(extension_days))
+    try:
+        return add_years(first_pip_on + timedelta(days=1), TERM_YEARS) + timedelta(days=sum(extension_days))
+    except (OverflowError, ValueError):  # a date near 9999 stored before dates had bounds: the end is "never"
+        return date.max
 
 
 def term_flag(end: date | None, today: date, file_status: str) -> str:

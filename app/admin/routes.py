@@ -9,7 +9,7 @@ from flask import Response, abort, flash, redirect, render_template, request, se
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from forms.admin import AuditFilterForm, GrantForm, MunicipalityForm, StaffCreateForm
 from forms.auth import ConfirmForm
@@ -19,6 +19,7 @@ from ..backoffice.access import current_staff, requires, scope_request
 from ..models import Staff
 from ..models.staff import BEHEERDER
 from ..models.types import utcnow
+from ..staff import services as staff_services
 from . import bp, services
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -88,21 +89,26 @@ def create_staff() -> ResponseReturnValue:
         except services.EmailTaken:
             form.email.errors = [_("An account with this e-mail address exists already.")]
         else:
-            # Kept in the (signed, HttpOnly) session for one redirect only: the next page pops it.
-            session[ONE_TIME] = {"id": staff.id, "password": password, "new": True}
-            return redirect(url_for("admin.one_time_password", staff_id=staff.id))
+            return _reveal_once(staff, password, new=True)
     return render_template("admin/staff_form.html", form=form), 422 if form.errors else 200
+
+
+def _reveal_once(staff: Staff, password: str, *, new: bool) -> ResponseReturnValue:
+    """Keep the password on the server, sealed, for one showing to this session on the next page."""
+    session[ONE_TIME] = staff_services.stash_reveal(current_user, ONE_TIME, staff.id, password)
+    return redirect(url_for("admin.one_time_password", staff_id=staff.id, new=1 if new else None))
 
 
 @bp.get("/staff/<int:staff_id>/password")
 def one_time_password(staff_id: int) -> ResponseReturnValue:
-    """The one-time password of a new or reset account, shown once."""
+    """The one-time password of a new or reset account, shown once (a replayed cookie shows nothing)."""
     staff = _staff_or_404(staff_id)
-    shown = session.pop(ONE_TIME, None)
-    if not shown or shown.get("id") != staff.id:
+    shown = staff_services.take_reveal(session.pop(ONE_TIME, None), current_user, ONE_TIME)
+    if shown is None or shown[0] != staff.id:
         flash(_("A one-time password is shown only once. Reset the password to get a new one."), "warning")
         return redirect(url_for("admin.staff_detail", staff_id=staff.id))
-    return render_template("admin/one_time_password.html", staff=staff, password=shown["password"], new=shown["new"])
+    new = request.args.get("new") == "1"
+    return render_template("admin/one_time_password.html", staff=staff, password=shown[1], new=new)
 
 
 @bp.get("/staff/<int:staff_id>")
@@ -162,8 +168,7 @@ def reset_password(staff_id: int) -> ResponseReturnValue:
         except services.SelfAction:
             flash(_("You cannot reset your own password here. Use Change password instead."), "warning")
             return redirect(url_for("admin.staff_detail", staff_id=staff.id))
-        session[ONE_TIME] = {"id": staff.id, "password": password, "new": False}
-        return redirect(url_for("admin.one_time_password", staff_id=staff.id))
+        return _reveal_once(staff, password, new=False)
     if staff.id == current_staff().id:
         flash(_("You cannot reset your own password here. Use Change password instead."), "warning")
         return redirect(url_for("admin.staff_detail", staff_id=staff.id))

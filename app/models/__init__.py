@@ -9,7 +9,7 @@ from .message import DevSms, OutboundMessage
 from .municipality import Municipality
 from .newcomer import Invitation, Newcomer
 from .pip import Pip, TermExtension
-from .staff import Staff
+from .staff import OneTimeReveal, Staff, StaffRecoveryCode, StaffSignIn
 
 __all__ = [
     "AuditEvent",
@@ -21,9 +21,12 @@ __all__ = [
     "Municipality",
     "Newcomer",
     "Note",
+    "OneTimeReveal",
     "OutboundMessage",
     "Pip",
     "Staff",
+    "StaffRecoveryCode",
+    "StaffSignIn",
     "StatusChange",
     "TermExtension",
 ]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -15,21 +13,26 @@ from .. import audit
 from ..auth.routes import sign_in
 from ..auth.services import start_session
 from ..extensions import db, limiter
-from ..models import Staff
+from ..models import Staff, StaffSignIn
 from . import bp, services
 
-PENDING = "staff_pending"
-PENDING_SECONDS = 600
-WRONG = "The e-mail address, password or code is not right, or the account is locked for a while."
+SIGN_IN = "staff_sign_in"
+"""The session key of the pending sign-in's token (the state itself is on the server)."""
+RECOVERY_CODES = "recovery_codes"
 
 
-def _pending() -> Staff | None:
-    """The account whose password was right in this browser, for the next 10 minutes."""
-    pending = session.get(PENDING)
-    if not pending or time.time() - pending["at"] > PENDING_SECONDS:
-        return None
-    staff = db.session.get(Staff, pending["id"])
-    return staff if staff is not None and staff.disabled_at is None else None
+def _wrong() -> str:
+    return _("The e-mail address, password or code is not right, or the account is locked for a while.")
+
+
+def _pending() -> tuple[StaffSignIn, str] | tuple[None, None]:
+    """The pending sign-in of this browser and its token, while the server still holds it."""
+    token = session.get(SIGN_IN)
+    sign_in_row = services.pending_sign_in(token)
+    if sign_in_row is None:
+        session.pop(SIGN_IN, None)
+        return None, None
+    return sign_in_row, token
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -44,31 +47,38 @@ def login() -> ResponseReturnValue:
         if staff is None:
             audit.record("staff.sign_in", result=audit.FAILED, actor=("anonymous", None))
             db.session.commit()
-            form.password.errors = [_(WRONG)]
+            form.password.errors = [_wrong()]
         else:
-            session[PENDING] = {"id": staff.id, "at": time.time()}
+            session[SIGN_IN] = services.begin_sign_in(staff)
             return redirect(url_for("staff.second_factor" if staff.totp_secret else "staff.enrol"))
     return render_template("staff/login.html", form=form), 422 if form.errors else 200
+
+
+def _failed(staff: Staff, action: str) -> None:
+    """A wrong code: counted towards the lockout (which ends the pending sign-in), audited."""
+    if services.count_failure(staff):
+        session.pop(SIGN_IN, None)
+    audit.record(action, "staff", staff.id, result=audit.FAILED, actor=("anonymous", None))
+    db.session.commit()
 
 
 @bp.route("/2fa", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["CODE_LIMIT_PER_IP"], methods=["POST"])
 def second_factor() -> ResponseReturnValue:
     """Step 2: a TOTP code or a recovery code; failures count towards the lockout."""
-    staff = _pending()
-    if staff is None or not staff.totp_secret:
+    pending, _token = _pending()
+    if pending is None or not pending.staff.totp_secret:
         return redirect(url_for("staff.login"))
+    staff = pending.staff
     form = SecondFactorForm()
     if form.validate_on_submit():
         code = form.code.data
         ok = services.check_totp(staff, code) if code.isdigit() else services.use_recovery_code(staff, code)
-        if ok:
+        if ok and services.finish_sign_in(pending):
             return _complete(staff)
-        if services.count_failure(staff):
-            session.pop(PENDING, None)
-        audit.record("staff.second_factor", "staff", staff.id, result=audit.FAILED, actor=("anonymous", None))
-        db.session.commit()
-        form.code.errors = [_(WRONG)]
+        db.session.rollback()
+        _failed(staff, "staff.second_factor")
+        form.code.errors = [_wrong()]
     return render_template("staff/second_factor.html", form=form), 422 if form.errors else 200
 
 
@@ -76,16 +86,20 @@ def second_factor() -> ResponseReturnValue:
 @limiter.limit(lambda: current_app.config["CODE_LIMIT_PER_IP"], methods=["POST"])
 def enrol() -> ResponseReturnValue:
     """First sign-in (or after a reset): add the account to an authenticator app and confirm a code."""
-    staff = _pending()
-    if staff is None or staff.totp_secret:
+    pending, token = _pending()
+    if pending is None or pending.staff.totp_secret:
         return redirect(url_for("staff.login"))
-    secret = session.setdefault("staff_enrol_secret", services.new_totp_secret())
+    staff = pending.staff
+    secret = services.enrol_secret(pending, token)
     form = SecondFactorForm()
     if form.validate_on_submit():
-        if form.code.data.isdigit() and services.check_totp(staff, form.code.data, secret=secret):
-            staff.totp_secret = secret
-            session.pop("staff_enrol_secret", None)
+        code = form.code.data
+        if code.isdigit() and services.confirm_enrolment(staff, secret, code) and services.finish_sign_in(pending):
             return _complete(staff)
+        db.session.rollback()
+        _failed(staff, "staff.enrol")
+        if services.pending_sign_in(token) is None:  # that was the fifth wrong code: locked
+            return redirect(url_for("staff.login"))
         form.code.errors = [_("This code is not right. Check the time on your phone and try the newest code.")]
     uri = services.totp_uri(staff, secret)
     return render_template(
@@ -97,11 +111,12 @@ def _complete(staff: Staff) -> ResponseReturnValue:
     """Both factors are right: a new session; then a new password or recovery codes if due."""
     services.signed_in(staff)
     audit.record("staff.sign_in", "staff", staff.id, actor=("staff", staff.id))
-    codes = services.new_recovery_codes(staff) if not staff.recovery_code_hashes else None
+    codes = None if services.has_recovery_codes(staff) else services.new_recovery_codes(staff)
     db.session.commit()
-    sign_in(start_session(staff=staff))
+    auth_session = start_session(staff=staff)
+    sign_in(auth_session)
     if codes:
-        session["staff_new_codes"] = codes
+        session[RECOVERY_CODES] = services.stash_reveal(auth_session, RECOVERY_CODES, staff.id, "\n".join(codes))
         return redirect(url_for("staff.recovery_codes"))
     if staff.must_change_password:
         return redirect(url_for("staff.change_password"))
@@ -119,9 +134,10 @@ def _staff_only() -> Staff:
 def recovery_codes() -> ResponseReturnValue:
     """The new recovery codes, shown once."""
     staff = _staff_only()
-    codes = session.pop("staff_new_codes", None)
-    if not codes:
+    shown = services.take_reveal(session.pop(RECOVERY_CODES, None), current_user, RECOVERY_CODES)
+    if shown is None:
         return redirect(url_for("backoffice.home"))
+    codes = shown[1].split("\n")
     next_url = url_for("staff.change_password") if staff.must_change_password else url_for("backoffice.home")
     return render_template("staff/recovery_codes.html", codes=codes, next_url=next_url)
 

@@ -25,7 +25,7 @@ def post_login(client, email: str, password: str):  # noqa: ANN001, ANN201
 def test_full_sign_in_ends_on_the_caseload(client, make_staff):
     login = make_staff()
     staff_sign_in(client, login)
-    assert client.get("/backoffice/", follow_redirects=True).request.path == "/backoffice/caseload"
+    assert client.get("/backoffice/", follow_redirects=True).request.path == "/backoffice/today"
 
 
 def test_password_alone_is_not_enough(client, make_staff):

@@ -29,7 +29,9 @@ class RegisterNewcomerForm(FlaskForm):
     phone = StringField(
         _l("Mobile phone number"), validators=[InputRequired(message=_l("Please fill in a phone number."))]
     )
-    language = SelectField(_l("Preferred language"), choices=[])
+    language = SelectField(
+        _l("Preferred language"), choices=[], validators=[InputRequired(message=_l("Choose a language."))]
+    )
     doelgroep = SelectField(_l("Target group"), choices=[])
     municipality = SelectField(_l("Municipality"), coerce=int, choices=[])
     duo_notified_on = DateField(
@@ -89,5 +91,8 @@ class NoteForm(FlaskForm):
 class StatusForm(FlaskForm):
     """Change a file's status by hand."""
 
-    status = SelectField(_l("New status"), choices=[])
-    comment = StringField(_l("Reason (optional)"), validators=[Optional(), Length(max=500)])
+    status = SelectField(_l("New status"), choices=[], validators=[InputRequired(message=_l("Choose a status."))])
+    comment = StringField(
+        _l("Reason (optional)"),
+        validators=[Optional(), Length(max=500, message=_l("Write at most %(max)d characters."))],
+    )

@@ -1,7 +1,10 @@
 """Labels of the back office's codes, translatable (staff read them in Dutch by default)."""
 
+from babel import Locale, UnknownLocaleError
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
+from ..i18n import BY_CODE, DEFAULT, LANGUAGES, Language
 from ..models import casefile
 
 STATUS = {
@@ -31,3 +34,26 @@ BEFORE_PIP = (
     casefile.INTAKE_APPROVED,
 )  # fmt: skip
 """Statuses in which the 10-week PIP deadline is still running."""
+
+
+def language_label(code: str | None) -> str:
+    """A language as staff read it: its name in the staff member's language, then its own name.
+
+    "Tigrinya (ትግርኛ)" on an English page, "Perzisch (فارسی)" on a Dutch one; a language's own
+    name alone when the two are the same ("Nederlands" on a Dutch page). Staff may not read the
+    script of a language, so its own name alone is easily mistaken for another.
+    """
+    if not code:
+        return ""
+    own = BY_CODE[code].name if code in BY_CODE else code
+    try:
+        here = Locale.parse(code).get_display_name(str(get_locale() or DEFAULT)) or own
+    except (ValueError, TypeError, UnknownLocaleError):
+        return own
+    here = here[:1].upper() + here[1:]
+    return here if here.casefold() == own.casefold() else f"{here} ({own})"
+
+
+def staff_languages() -> list[Language]:
+    """The shipped languages, each named by :func:`language_label` (for choices and filters)."""
+    return [Language(language.code, language_label(language.code), language.direction) for language in LANGUAGES]

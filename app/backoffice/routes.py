@@ -60,7 +60,8 @@ def _labels() -> dict:
         "status_labels": labels.STATUS,
         "doelgroep_labels": labels.DOELGROEP,
         "role_labels": labels.ROLE,
-        "language_names": {language.code: language.name for language in LANGUAGES},
+        "language_names": {language.code: labels.language_label(language.code) for language in LANGUAGES},
+        "language_label": labels.language_label,
     }
 
 
@@ -147,7 +148,7 @@ def caseload() -> ResponseReturnValue:
         f=f,
         flags=flags,
         args=args,
-        languages=LANGUAGES,
+        languages=labels.staff_languages(),
         municipalities=current_staff().municipalities,
         search_form=ConfirmForm(),
     )
@@ -164,7 +165,10 @@ def _file_or_404(newcomer_id: int) -> Newcomer:
 
 def _register_form() -> RegisterNewcomerForm:
     form = RegisterNewcomerForm()
-    form.language.choices = [SelectChoice(lang.code, lang.name) for lang in LANGUAGES]
+    form.language.choices = [
+        SelectChoice("", _("Choose a language")),
+        *(SelectChoice(lang.code, lang.name) for lang in labels.staff_languages()),
+    ]
     form.doelgroep.choices = [SelectChoice(code, label) for code, label in labels.DOELGROEP.items()]
     form.municipality.choices = [SelectChoice(m.id, f"{m.name} ({m.code})") for m in current_staff().municipalities]
     return form
@@ -224,8 +228,7 @@ def file(newcomer_id: int) -> ResponseReturnValue:
     notes = db.session.scalars(
         select(Note).where(Note.newcomer_id == newcomer.id).order_by(Note.created_at.desc())
     ).all()
-    status_form = StatusForm()
-    status_form.status.choices = [SelectChoice(s, labels.STATUS[s]) for s in labels.MANUAL_STATUSES]
+    status_form = _status_form()
     today = datetime.now(AMSTERDAM).date()
     return render_template(
         "backoffice/file.html",
@@ -314,11 +317,19 @@ def add_note(newcomer_id: int) -> ResponseReturnValue:
 def change_status(newcomer_id: int) -> ResponseReturnValue:
     """Set a status by hand."""
     newcomer = _file_or_404(newcomer_id)
-    form = StatusForm()
-    form.status.choices = [SelectChoice(s, labels.STATUS[s]) for s in labels.MANUAL_STATUSES]
-    if form.validate_on_submit():
-        services.change_status(newcomer, current_staff(), form.status.data, form.comment.data)
-        flash(_("Status changed."), "info")
-    else:
-        abort(400)
+    form = _status_form()
+    if not form.validate_on_submit():  # the form again, with the message next to the field and the text kept
+        return render_template("backoffice/status.html", newcomer=newcomer, form=form), 422
+    services.change_status(newcomer, current_staff(), form.status.data, form.comment.data)
+    flash(_("Status changed."), "info")
     return redirect(url_for("backoffice.file", newcomer_id=newcomer.id))
+
+
+def _status_form() -> StatusForm:
+    """The status form: no status chosen until the klantmanager chooses one."""
+    form = StatusForm()
+    form.status.choices = [
+        SelectChoice("", _("Choose a status")),
+        *(SelectChoice(s, labels.STATUS[s]) for s in labels.MANUAL_STATUSES),
+    ]
+    return form

@@ -281,7 +281,7 @@ def test_notes_and_manual_status(klantmanager, app):
     bad = klantmanager.post(
         f"/backoffice/newcomers/{file_id}/status", data={"csrf_token": csrf_token(page.text), "status": "pip_set"}
     )
-    assert bad.status_code == 400  # only the statuses set by hand
+    assert bad.status_code == 422  # only the statuses set by hand: the form again, with a message
 
 
 def test_beleidsmedewerker_sees_counts_but_no_personal_file(client, app, make_staff):

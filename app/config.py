@@ -22,6 +22,10 @@ def _int(name: str, default: int) -> int:
     return int(_env(name, str(default)))  # type: ignore[arg-type]
 
 
+def _codes(name: str, default: str) -> tuple[str, ...]:
+    return tuple(code.strip() for code in (_env(name, default) or "").split(",") if code.strip())
+
+
 def _database_url() -> str:
     url = _env("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'intake.sqlite3'}")
     # Heroku-style URLs name the old driver; we use psycopg 3.
@@ -37,7 +41,11 @@ class Config:
     ENV_NAME = "production"
     SECRET_KEY = _env("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = _database_url()
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # hide_parameters: a database error never carries the values (names, phone numbers, notes)
+    # into an exception message, and so never into a log line.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
+    PROXY_FIX = _int("PROXY_FIX", 0)
+    """How many trusted proxies stand before the app (0: none); see docs/deployment.md."""
     PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
 
     # Requests and sessions
@@ -70,6 +78,10 @@ class Config:
     BABEL_DEFAULT_LOCALE = "nl"
     BABEL_DEFAULT_TIMEZONE = "Europe/Amsterdam"
     BABEL_TRANSLATION_DIRECTORIES = str(Path(__file__).resolve().parent.parent / "translations")
+    # Offered first in country and language lists, in this order: where newcomers come from now
+    # (DOMAIN.md); ISO 3166 and CLDR codes, comma-separated in the environment.
+    COMMON_COUNTRIES = _codes("COMMON_COUNTRIES", "SY,TR,ER,YE,AF,IQ,SO,IR,ET")
+    COMMON_LANGUAGES = _codes("COMMON_LANGUAGES", "ar,ti,fa_AF,fa,tr,so,ku,ckb,ps,am,en")
 
     # SMS
     SMS_BACKEND = _env("SMS_BACKEND", "twilio")

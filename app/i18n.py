@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
+from babel import Locale
+from babel.dates import format_date as babel_format_date
+from babel.dates import format_time, get_datetime_format
 from flask import g, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
+
+from workflows.i18n import format_number, native_digits
 
 
 @dataclass(frozen=True)
@@ -29,14 +36,27 @@ LANGUAGES = (
 )
 BY_CODE = {language.code: language for language in LANGUAGES}
 DEFAULT = "nl"
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+# The CLDR locale behind each catalog for names, dates and digits: the fa catalog is Dari
+# (docs/translations.md), so its month names and words are those of fa_AF.
+FORMATTING = {"fa": "fa_AF"}
 
 
 def select_locale() -> str:
-    """The profile's language > a language picked on this device > a page's hint > the browser > nl."""
+    """The page language: a signed-in newcomer's pick on this device > their profile > a pick on
+    this device > a page's hint > the browser > nl.
+
+    A newcomer may read the pages in another language than the one their SMS messages come in
+    (``main.set_language`` asks which), so their device's pick wins over the profile; staff have
+    one language, on their profile.
+    """
     if not has_request_context():
         return DEFAULT
     if current_user.is_authenticated:
         person = current_user.newcomer or current_user.staff
+        if current_user.newcomer is not None and session.get("lang") in BY_CODE:
+            return session["lang"]
         if person.language in BY_CODE:
             return person.language
     if session.get("lang") in BY_CODE:
@@ -49,3 +69,56 @@ def select_locale() -> str:
 def current_language() -> Language:
     """The language of the current request."""
     return BY_CODE.get(str(get_locale()), BY_CODE[DEFAULT])
+
+
+def formatting_locale(code: str | None = None) -> str:
+    """The CLDR locale for names, dates and digits of a catalog (the current one by default)."""
+    code = code or str(get_locale() or DEFAULT)
+    return FORMATTING.get(code, code)
+
+
+def number(value: float) -> str:
+    """A number as the current language writes it, in its own digits (Persian ۱۲)."""
+    return format_number(value, formatting_locale())
+
+
+def format_date(value: date | datetime | None, format: str = "medium") -> str:  # noqa: A002 - Babel's name
+    """A date in the current language and its digits; a moment is taken in Europe/Amsterdam."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.astimezone(AMSTERDAM).date()
+    locale = formatting_locale()
+    return native_digits(babel_format_date(value, format, locale=locale), locale)
+
+
+def format_datetime(value: datetime | None, format: str = "medium") -> str:  # noqa: A002 - Babel's name
+    """A moment as a person says it, in Europe/Amsterdam: the date in ``format``, the time in hours
+    and minutes (never seconds or a UTC offset), joined as the language joins them."""
+    if value is None:
+        return ""
+    code = formatting_locale()
+    locale = Locale.parse(code)
+    local = value.astimezone(AMSTERDAM)
+    text = (
+        get_datetime_format(format, locale=locale)
+        .replace("'", "")
+        .replace("{0}", format_time(local, "short", tzinfo=AMSTERDAM, locale=locale))
+        .replace("{1}", babel_format_date(local.date(), format, locale=locale))
+    )
+    return native_digits(text, code)
+
+
+def language_label(code: str | None) -> str:
+    """A language code as a reader understands it: "Somali (Soomaali)" on an English page."""
+    if not code:
+        return ""
+    try:
+        spoken = Locale.parse(formatting_locale(code))
+    except (ValueError, TypeError):
+        return code
+    own = BY_CODE[code].name if code in BY_CODE else (spoken.get_display_name(spoken) or code)
+    here = spoken.get_display_name(Locale.parse(formatting_locale())) or code
+    if code == "fa":
+        here = Locale.parse("fa").get_display_name(Locale.parse(formatting_locale())) or here
+    return here if here.casefold() == own.casefold() else f"{here} ({own})"

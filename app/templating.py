@@ -1,14 +1,41 @@
-"""What every template can use: the language list and direction, hashed static URLs."""
+"""What every template can use: the language list and direction, localised formats, hashed static URLs."""
 
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
-from flask import Flask, url_for
-from flask_babel import format_date, format_datetime
+from flask import Flask, g, url_for
+from flask_babel import gettext
+from markupsafe import Markup, escape
 
-from .i18n import LANGUAGES, current_language
+from .i18n import LANGUAGES, current_language, format_date, format_datetime, language_label, number
+
+# The Dutch term of art that every catalog keeps (DOMAIN.md), with whatever ending a language
+# gives it ("klantmanager-kaaga", "Klantmanager'ınızın", "klantmanagers").
+_TERM = re.compile(r"klantmanager[\w'’-]*", re.IGNORECASE)
+
+
+def explain(text: str) -> Markup:
+    """``text`` escaped, with a short gloss after the first "klantmanager" on the page.
+
+    The word stays Dutch in every language, because the newcomer will hear it; the first time a
+    page uses it, it says what it means. A translation that explains it itself, in brackets right
+    after the word, keeps its own explanation.
+    """
+    raw = str(text)
+    match = _TERM.search(raw)
+    if match is None or g.get("_term_explained"):
+        return escape(text)
+    g._term_explained = True
+    before, after = raw[: match.end()], raw[match.end() :]
+    if after.lstrip().startswith(("(", "（")):
+        return escape(text)
+    if isinstance(text, Markup):  # already safe HTML: split it without escaping it again
+        before, after = text[: match.end()], text[match.end() :]
+    gloss = gettext("your contact person at the municipality")
+    return Markup('{}<span class="term-gloss"> ({})</span>{}').format(before, gloss, after)
 
 
 def init_app(app: Flask) -> None:
@@ -30,5 +57,8 @@ def init_app(app: Flask) -> None:
         current_language=current_language,
         format_datetime=format_datetime,
         format_date=format_date,
+        number=number,
+        language_label=language_label,
     )
+    app.jinja_env.filters["explain"] = explain
     app.jinja_env.policies["ext.i18n.trimmed"] = True

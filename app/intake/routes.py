@@ -11,6 +11,7 @@ from forms.auth import ConfirmForm
 from forms.workflow import build_step_form, client_conditions
 from workflows import engine
 
+from ..i18n import number
 from ..models.intake import RETURNED
 from . import bp, services
 
@@ -72,15 +73,17 @@ def step(step_id: str) -> ResponseReturnValue:
             return redirect(url_for("intake.review"))
         return redirect(_resume_url(intake))
 
-    number, total = engine.position(definition, progress, current.id)
+    position, total = engine.position(definition, progress, current.id)
     previous = engine.previous_step(definition, progress, current.id)
     return render_template(
         "intake/step.html",
         step=current,
         form=form,
         ctx=ctx,
-        number=number,
-        total=total,
+        number=number(position),
+        total=number(total),
+        position=position,
+        count=total,
         previous=previous,
         conditions=client_conditions(current, form.specs),
         question=_question(intake),
@@ -96,7 +99,8 @@ def review() -> ResponseReturnValue:
     definition, progress = services.workflow(), services.progress(intake)
     if not engine.is_complete(definition, progress):
         return redirect(_resume_url(intake))
-    sections = engine.summary(definition, progress, services.context())
+    # A phone may be shared: sensitive answers show only as "answered" (staff see them).
+    sections = engine.summary(definition, progress, services.context(), hide_sensitive=True)
     return render_template("intake/review.html", sections=sections, form=ConfirmForm(), question=_question(intake))
 
 
@@ -119,3 +123,13 @@ def done() -> ResponseReturnValue:
     if not intake.is_submitted:
         return redirect(_resume_url(intake))
     return render_template("intake/done.html", intake=intake)
+
+
+@bp.get("/sent")
+def sent() -> ResponseReturnValue:
+    """What the newcomer sent, to read and not to change; sensitive answers only as "answered"."""
+    intake = _intake()
+    if not intake.is_submitted:
+        return redirect(_resume_url(intake))
+    sections = engine.summary(services.workflow(), services.progress(intake), services.context(), hide_sensitive=True)
+    return render_template("intake/sent.html", intake=intake, sections=sections)

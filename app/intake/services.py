@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask_babel import get_locale, gettext
+from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import select
 
 from workflows import engine, get_workflow
@@ -15,10 +16,12 @@ from workflows.model import Workflow
 
 from ..casefiles import set_status
 from ..extensions import db
+from ..i18n import current_language, formatting_locale
 from ..models import IntakeSession, Newcomer
 from ..models.casefile import INTAKE_IN_PROGRESS, INTAKE_SUBMITTED, INVITED, REGISTERED
 from ..models.intake import SUBMITTED
 from ..models.types import utcnow
+from ..sms.services import send_now
 
 INTAKE = "brede_intake"
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -30,8 +33,15 @@ def workflow() -> Workflow:
 
 
 def context() -> Context:
-    """The engine's view of the current request: translations, locale, today in the Netherlands."""
-    return Context(translate=gettext, locale=str(get_locale()), today=datetime.now(AMSTERDAM).date())
+    """The engine's view of the current request: translations, locale, today in the Netherlands,
+    and the countries and languages to offer first."""
+    return Context(
+        translate=gettext,
+        locale=formatting_locale(),
+        today=datetime.now(AMSTERDAM).date(),
+        common_countries=tuple(current_app.config["COMMON_COUNTRIES"]),
+        common_languages=tuple(current_app.config["COMMON_LANGUAGES"]),
+    )
 
 
 def progress(intake: IntakeSession) -> Progress:
@@ -74,20 +84,30 @@ def save_step(intake: IntakeSession, step_id: str, values: dict, channel: str = 
     intake.answers = dict(new.answers)
     intake.completed_steps = list(new.completed)
     intake.channel = channel
-    intake.locale = str(get_locale())
+    intake.locale = current_language().code
     intake.updated_at = utcnow()
     db.session.commit()
     return new
 
 
+def receipt_text(municipality: str) -> str:
+    """The SMS confirming a sent intake: it names the sender, so it does not read like phishing, and
+    holds no personal data and no link (two SMS segments at most, also in Arabic script)."""
+    return gettext("Municipality of %(municipality)s: we received your intake. Thank you!", municipality=municipality)
+
+
 def submit(intake: IntakeSession) -> bool:
-    """Send the intake in (then read-only for the newcomer); ``False`` when it is not complete."""
+    """Send the intake in (then read-only for the newcomer) and confirm it by SMS; ``False`` when
+    it is not complete. A failed SMS does not undo the submit: its error is on the message row."""
     if intake.is_submitted:
         return True
     if not engine.is_complete(workflow(), progress(intake)):
         return False
     intake.status = SUBMITTED
     intake.submitted_at = utcnow()
-    set_status(intake.newcomer, INTAKE_SUBMITTED)
+    newcomer = intake.newcomer
+    set_status(newcomer, INTAKE_SUBMITTED)
+    municipality = newcomer.municipality.name
+    send_now(newcomer, "intake_received", lambda _secret: receipt_text(municipality), "")
     db.session.commit()
     return True

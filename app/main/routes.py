@@ -7,8 +7,10 @@ from urllib.parse import urlsplit
 from flask import abort, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from flask_wtf.csrf import validate_csrf
 from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
+from wtforms import ValidationError
 
 from ..extensions import db
 from ..i18n import BY_CODE
@@ -20,7 +22,7 @@ from . import bp
 def index() -> ResponseReturnValue:
     """Signed in: continue the intake; otherwise the welcome page."""
     if current_user.is_authenticated:
-        return redirect(url_for("intake.resume" if current_user.newcomer else "backoffice.caseload"))
+        return redirect(url_for("intake.resume" if current_user.newcomer else "backoffice.home"))
     return render_template("main/index.html")
 
 
@@ -37,15 +39,48 @@ def _safe_next(target: str | None) -> str:
 
 @bp.post("/language")
 def set_language() -> ResponseReturnValue:
-    """Switch language; a signed-in person's choice is stored on their profile."""
+    """Switch the page language on this device.
+
+    Staff have one language, stored on their profile. A signed-in newcomer's profile language is
+    also the language of every SMS we send them, so one tap on the menu (perhaps by someone else on
+    a shared phone) must not change it silently: the next page asks whether messages should come
+    in this language too.
+    """
     code = request.form.get("lang", "")
     if code not in BY_CODE:
         abort(400)
     session["lang"] = code
-    if current_user.is_authenticated:
-        (current_user.newcomer or current_user.staff).language = code
+    target = _safe_next(request.form.get("next"))
+    if current_user.is_authenticated and current_user.staff is not None:
+        current_user.staff.language = code
         db.session.commit()
-    return redirect(_safe_next(request.form.get("next")))
+    elif current_user.is_authenticated and current_user.newcomer.language != code:
+        return redirect(url_for("main.message_language", next=target))
+    return redirect(target)
+
+
+@bp.route("/language/messages", methods=["GET", "POST"])
+def message_language() -> ResponseReturnValue:
+    """Ask a newcomer who changed the page language whether their SMS messages should follow."""
+    if not current_user.is_authenticated or current_user.newcomer is None:
+        return redirect(url_for("main.index"))
+    newcomer = current_user.newcomer
+    page, messages = BY_CODE.get(session.get("lang", "")), BY_CODE.get(newcomer.language)
+    target = _safe_next(request.values.get("next"))
+    if page is None or page.code == newcomer.language:
+        return redirect(target)
+    if request.method == "POST":
+        try:
+            validate_csrf(request.form.get("csrf_token"))
+        except ValidationError:
+            abort(400)
+        if request.form.get("messages") == "page":
+            newcomer.language = page.code
+            db.session.commit()
+        elif request.form.get("messages") != "keep":
+            abort(400)
+        return redirect(target)
+    return render_template("main/message_language.html", page=page, messages=messages, next=target)
 
 
 @bp.get("/healthz")

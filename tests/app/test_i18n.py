@@ -79,16 +79,74 @@ def test_unknown_language_is_refused(client):
     assert client.post("/language", data={"csrf_token": csrf_token(page.text), "lang": "xx"}).status_code == 400
 
 
-def test_signed_in_choice_is_stored_on_the_profile(client, app, newcomer):
-    sign_in(client, newcomer)
-    page = client.get("/intake/about_you")
-    client.post("/language", data={"csrf_token": csrf_token(page.text), "lang": "ti", "next": "/intake/about_you"})
+def _switch(client, lang: str, where: str = "/intake/about_you"):  # noqa: ANN001, ANN202
+    page = client.get(where)
+    return client.post("/language", data={"csrf_token": csrf_token(page.text), "lang": lang, "next": where})
+
+
+def _profile_language(app) -> str:  # noqa: ANN001
     with app.app_context():
-        assert db.session.scalar(select(Newcomer.language)) == "ti"
+        return db.session.scalar(select(Newcomer.language))
+
+
+def test_a_newcomers_tap_on_the_menu_changes_the_page_and_asks_about_messages(client, app, newcomer):
+    sign_in(client, newcomer)
+    response = _switch(client, "ti")
+    assert response.headers["Location"] == "/language/messages?next=/intake/about_you"
+    assert _profile_language(app) == "en"  # nothing changed silently
+    question = client.get(response.headers["Location"])
+    assert '<html lang="ti" dir="ltr">' in question.text
+    assert 'value="page"' in question.text
+    assert 'value="keep"' in question.text
+    assert "(English)" in question.text  # the SMS language by name, not by code
+    assert '<html lang="ti"' in client.get("/intake/about_you").text  # this device reads Tigrinya now
+
+
+def test_messages_follow_the_page_language_only_when_asked(client, app, newcomer):
+    sign_in(client, newcomer)
+    location = _switch(client, "ti").headers["Location"]
+    page = client.get(location)
+    response = client.post(location, data={"csrf_token": csrf_token(page.text), "messages": "page"})
+    assert response.headers["Location"] == "/intake/about_you"
+    assert _profile_language(app) == "ti"
     other_device = app.test_client()
     other_device.environ_base["HTTP_ACCEPT_LANGUAGE"] = "nl"
     sign_in(other_device, newcomer)
     assert '<html lang="ti" dir="ltr">' in other_device.get("/intake/about_you").text
+
+
+def test_keeping_the_message_language_keeps_the_profile(client, app, newcomer):
+    sign_in(client, newcomer)
+    location = _switch(client, "fa").headers["Location"]
+    page = client.get(location)
+    assert '<html lang="fa" dir="rtl">' in page.text
+    client.post(location, data={"csrf_token": csrf_token(page.text), "messages": "keep"})
+    assert _profile_language(app) == "en"
+    assert '<html lang="fa" dir="rtl">' in client.get("/intake/about_you").text
+    # switching back to the profile's language asks nothing
+    assert _switch(client, "en").headers["Location"] == "/intake/about_you"
+
+
+def test_the_message_language_question_needs_its_csrf_token_and_a_choice(client, app, newcomer):
+    sign_in(client, newcomer)
+    location = _switch(client, "so").headers["Location"]
+    page = client.get(location)
+    assert client.post(location, data={"messages": "page"}).status_code == 400
+    assert client.post(location, data={"csrf_token": csrf_token(page.text), "messages": "x"}).status_code == 400
+    evil = client.post(
+        "/language/messages", data={"csrf_token": csrf_token(page.text), "messages": "keep", "next": "//evil.example"}
+    )
+    assert evil.headers["Location"] == "/"
+    assert _profile_language(app) == "en"
+
+
+def test_staff_language_is_stored_on_their_profile_at_once(klantmanager, app):
+    from app.models import Staff
+
+    response = _switch(klantmanager, "tr", "/backoffice/caseload")
+    assert response.headers["Location"] == "/backoffice/caseload"
+    with app.app_context():
+        assert db.session.scalar(select(Staff.language)) == "tr"
 
 
 def test_profile_language_beats_the_browser(client, make_newcomer):

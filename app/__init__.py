@@ -17,6 +17,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(INSTANCE_DIR))
     app.config.from_mapping(load_config(config))
     configure_logging(app)
+    configure_requests(app)
     configure_extensions(app)
     configure_blueprints(app)
     configure_security(app)
@@ -30,6 +31,20 @@ def configure_logging(app: Flask) -> None:
     app.logger.setLevel(app.config["LOG_LEVEL"])
     for name in ("twilio", "twilio.http_client", "urllib3"):
         logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def configure_requests(app: Flask) -> None:
+    """What a request may carry, in one place: no control characters, ids within bounds; proxies."""
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    from .params import CleanRequest, IdConverter, without_url_for_arguments
+
+    app.request_class = CleanRequest
+    app.url_map.converters["int"] = IdConverter  # before any route is added
+    app.add_template_filter(without_url_for_arguments, "link_args")
+    if proxies := app.config["PROXY_FIX"]:
+        # Only behind that many trusted proxies: the client address is then the real one (rate limits).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
 
 
 def configure_extensions(app: Flask) -> None:

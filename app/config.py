@@ -41,7 +41,11 @@ class Config:
     ENV_NAME = "production"
     SECRET_KEY = _env("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = _database_url()
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # hide_parameters: a database error never carries the values (names, phone numbers, notes)
+    # into an exception message, and so never into a log line.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
+    PROXY_FIX = _int("PROXY_FIX", 0)
+    """How many trusted proxies stand before the app (0: none); see docs/deployment.md."""
     PUBLIC_BASE_URL = _env("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
 
     # Requests and sessions

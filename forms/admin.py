@@ -12,6 +12,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from .dates import SaneDate
 
+MAX_ID = 2**31 - 1  # app.params.MAX_ID: forms/ does not import the app
+
 KLANTMANAGER = "klantmanager"
 
 
@@ -102,7 +104,7 @@ class AuditFilterForm(FlaskForm):
     actor_type = SelectField(_l("Actor type"), choices=[], validators=[Optional()])
     actor_id = IntegerField(
         _l("Actor id"),
-        validators=[Optional(), NumberRange(min=1, message=_l("An id is a whole number from 1."))],
+        validators=[Optional(), NumberRange(min=1, max=MAX_ID, message=_l("An id is a whole number from 1."))],
     )
     action = StringField(
         _l("Action"),
@@ -112,7 +114,7 @@ class AuditFilterForm(FlaskForm):
     record_type = StringField(_l("Record type"), validators=[Optional(), Length(max=30)])
     record_id = IntegerField(
         _l("Record id"),
-        validators=[Optional(), NumberRange(min=1, message=_l("An id is a whole number from 1."))],
+        validators=[Optional(), NumberRange(min=1, max=MAX_ID, message=_l("An id is a whole number from 1."))],
     )
     result = SelectField(_l("Result"), choices=[], validators=[Optional()])
     municipality = SelectField(_l("Municipality"), choices=[], validators=[Optional()])

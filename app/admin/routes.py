@@ -19,6 +19,7 @@ from ..backoffice.access import current_staff, requires, scope_request
 from ..models import Staff
 from ..models.staff import BEHEERDER
 from ..models.types import utcnow
+from ..params import MAX_PAGE, bounded_int, link_args
 from ..staff import services as staff_services
 from . import bp, services
 
@@ -47,7 +48,7 @@ def _admin_labels() -> dict:
 
 
 def _page() -> int:
-    return max(1, request.args.get("page", 1, type=int) or 1)
+    return bounded_int(request.args.get("page"), high=MAX_PAGE) or 1
 
 
 def _staff_or_404(staff_id: int) -> Staff:
@@ -250,6 +251,12 @@ def municipalities() -> ResponseReturnValue:
     ), 422 if form.errors else 200
 
 
+AUDIT_ARGS = (
+    "actor_type", "actor_id", "action", "record_type", "record_id", "result", "municipality", "date_from", "date_to"
+)
+"""The audit log's filters: the only query parameters its links carry."""
+
+
 def _audit_form() -> AuditFilterForm:
     form = AuditFilterForm(request.args)
     form.actor_type.choices = [("", _("All")), *ACTOR_TYPES.items()]
@@ -279,7 +286,7 @@ def _audit_filter(form: AuditFilterForm) -> services.AuditFilter:
 def audit_log() -> ResponseReturnValue:
     """The audit log, newest first, filtered and paged; bad filters get a message next to the field."""
     form = _audit_form()
-    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    args = link_args(request.args, AUDIT_ARGS)
     if not form.validate():
         return render_template("admin/audit_log.html", form=form, page=None, args=args), 422
     page = services.audit_page(_audit_filter(form), _page())
@@ -293,7 +300,7 @@ def audit_export() -> ResponseReturnValue:
     """The filtered audit log as CSV (the export itself is audited)."""
     form = _audit_form()
     if not form.validate():
-        return redirect(url_for("admin.audit_log", **request.args))
+        return redirect(url_for("admin.audit_log", **link_args(request.args, AUDIT_ARGS)))
     f = _audit_filter(form)
     services.record_export()
     filename = f"audit-log-{utcnow():%Y%m%d-%H%M%S}.csv"

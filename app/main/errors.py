@@ -8,6 +8,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from ..extensions import db
+
 _PAGES = {
     400: (_l("Something went wrong with this request"), _l("Please go back and try again.")),
     403: (_l("No access"), _l("You do not have access to this page.")),
@@ -63,4 +65,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(InternalServerError)
     def _crash(error: InternalServerError) -> ResponseReturnValue:
+        # A failed statement leaves the transaction unusable: roll it back, or the page itself fails
+        # (PendingRollbackError) when it loads the signed-in user.
+        db.session.rollback()
         return render_error(500)

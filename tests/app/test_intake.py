@@ -258,3 +258,155 @@ def test_another_newcomers_answers_are_never_shown(client, app, make_newcomer):
     page = other.get("/intake/about_you")
     assert "أمل" not in page.text
     assert other.get("/intake/", follow_redirects=True).request.path == "/intake/about_you"
+
+
+# -- sensitive answers, the receipt and the read-only view -------------------------------------------
+
+SENSITIVE_TEXTS = ("Benefit from the municipality", "I prefer not to say")
+
+
+def review_rows(html: str) -> dict[str, str]:
+    """Question -> answer text of a review page."""
+    rows = re.findall(r"<dt>(.*?)</dt>\s*<dd>(.*?)</dd>", html, re.S)
+    return {question: re.sub(r"<[^>]+>", "", answer) for question, answer in rows}
+
+
+def test_the_newcomers_review_shows_sensitive_answers_only_as_answered(signed_in):
+    complete(signed_in)
+    review = signed_in.get("/intake/review")
+    rows = review_rows(review.text)
+    assert rows["Would you like a talk with us without your partner?"] == "Answered"
+    assert rows["Do you have health problems that make learning or working harder?"] == "Answered"
+    assert rows["What money do you live on?"] == "Answered"
+    assert rows["Do you have debts?"] == "Answered"
+    assert rows["Do you have a partner?"] == "Yes, my partner lives in the Netherlands"  # not sensitive
+    for text in SENSITIVE_TEXTS:
+        assert text not in review.text
+    assert "some answers are not shown here" in review.text
+    assert 'href="/intake/family?from=review"' in review.text  # they can still open and change them
+    assert 'href="/intake/health?from=review"' in review.text
+
+
+def test_a_question_asked_because_of_a_sensitive_answer_is_not_listed(signed_in):
+    complete(signed_in, upto="health")
+    post_step(signed_in, "health", {"health_limits": "mental", "health_details": "Ik slaap slecht"})
+    for step_id in list(WEB)[5:]:
+        post_step(signed_in, step_id, WEB[step_id])
+    review = signed_in.get("/intake/review")
+    assert review.status_code == 200
+    assert "Ik slaap slecht" not in review.text
+    assert "What should we know about this?" not in review.text
+    assert "problems with stress" not in review.text
+    step = signed_in.get("/intake/health?from=review")
+    assert "Ik slaap slecht" in step.text  # opening the step shows them
+
+
+def test_staff_review_still_shows_sensitive_answers(client, app, make_staff):
+    from tests.app.backoffice.test_casefiles import make_file, newcomer_submits
+    from tests.conftest import staff_sign_in
+
+    file_id = make_file(app)
+    newcomer_submits(app, file_id)
+    staff_sign_in(client, make_staff())
+    page = client.get(f"/backoffice/newcomers/{file_id}")
+    rows = review_rows(page.text)
+    assert rows["Would you like a talk with us without your partner?"] == "Yes"
+    assert "Benefit from the municipality" in page.text
+
+
+def test_submitting_sends_a_short_receipt_that_names_the_municipality(signed_in, app, sms, newcomer):
+    complete(signed_in)
+    review = signed_in.get("/intake/review")
+    signed_in.post("/intake/submit", data={"csrf_token": csrf_token(review.text)})
+    assert len(sms.sent) == 1
+    to, body = sms.sent[0]
+    assert to == newcomer.phone
+    assert "Hoorn" in body
+    assert "received your intake" in body
+    for private in (newcomer.name, "أمل", "Yes", "partner", "http", *SENSITIVE_TEXTS):
+        assert private not in body
+    with app.app_context():
+        from app.models import OutboundMessage
+
+        message = db.session.scalar(select(OutboundMessage))
+        assert (message.kind, message.body, message.status) == ("intake_received", body, "sent")
+    signed_in.post("/intake/submit", data={"csrf_token": csrf_token(review.text)})
+    assert len(sms.sent) == 1  # a second click sends nothing more
+
+
+def test_a_failed_receipt_sms_does_not_undo_the_submit(signed_in, app, sms):
+    from app.sms.base import SmsError
+
+    complete(signed_in)
+    review = signed_in.get("/intake/review")
+    sms.fail_with = SmsError("unavailable", "down")
+    response = signed_in.post("/intake/submit", data={"csrf_token": csrf_token(review.text)})
+    assert response.headers["Location"] == "/intake/done"
+    assert stored(app).status == "submitted"
+
+
+def test_the_receipt_fits_two_sms_segments_in_every_language(app):
+    from app.i18n import LANGUAGES
+    from app.intake.services import receipt_text
+
+    for language in LANGUAGES:
+        with app.test_request_context(), force_locale(language.code):
+            body = receipt_text("Súdwest-Fryslân")
+        ucs2 = any(ord(ch) > 0x7F for ch in body)
+        assert len(body) <= (134 if ucs2 else 306), (language.code, body)
+
+
+def test_after_submitting_the_newcomer_can_read_but_not_change_what_they_sent(signed_in):
+    assert signed_in.get("/intake/sent").headers["Location"] == "/intake/about_you"  # nothing sent yet
+    complete(signed_in)
+    review = signed_in.get("/intake/review")
+    signed_in.post("/intake/submit", data={"csrf_token": csrf_token(review.text)})
+    done = signed_in.get("/intake/done")
+    assert 'href="/intake/sent"' in done.text
+    sent = signed_in.get("/intake/sent")
+    assert sent.status_code == 200
+    assert "<bdi>أمل 🌸</bdi>" in sent.text
+    assert "?from=review" not in sent.text  # no change links
+    assert "<form" not in sent.text.split("</header>", 1)[1]  # nothing to post
+    rows = review_rows(sent.text)
+    assert rows["Would you like a talk with us without your partner?"] == "Answered"
+    for text in SENSITIVE_TEXTS:
+        assert text not in sent.text
+
+
+def test_the_receipt_time_reads_as_a_person_writes_it(client, app, make_newcomer):
+    from datetime import UTC, datetime
+
+    sign_in(client, make_newcomer(language="fa"))
+    complete(client)
+    review = client.get("/intake/review")
+    client.post("/intake/submit", data={"csrf_token": csrf_token(review.text)})
+    with app.app_context():
+        intake = db.session.scalar(select(IntakeSession))
+        intake.submitted_at = datetime(2026, 1, 5, 8, 2, 0, tzinfo=UTC)
+        db.session.commit()
+    done = client.get("/intake/done").text
+    main = done.split('<main id="main"', 1)[1]
+    assert "۹:۰۲" in main  # 09:02 in Amsterdam, Persian digits
+    assert "جنوری" in main  # the Dari month name
+    assert ":00" not in main
+    assert "+0" not in main
+    assert "۹:۰۲:۰۰" not in main
+    assert not re.search(r"[0-9]", re.sub(r"<[^>]+>", "", main)), "Latin digits on a Persian page"
+
+
+def test_the_step_count_uses_the_languages_digits(client, make_newcomer):
+    sign_in(client, make_newcomer(language="fa"))
+    page = client.get("/intake/about_you").text
+    with client.application.test_request_context(), force_locale("fa"):
+        expected = gettext("Step %(number)s of %(total)s", number="۱", total="۱۱")
+    assert expected in page
+    assert 'aria-valuenow="1"' in page
+
+
+def test_common_countries_and_languages_come_first(signed_in, app):
+    page = signed_in.get("/intake/about_you").text
+    select_html = page.split('name="country_of_birth"', 1)[1].split("</select>", 1)[0]
+    values = re.findall(r'<option value="([^"]*)"', select_html)
+    assert values[1 : 1 + len(app.config["COMMON_COUNTRIES"])] == list(app.config["COMMON_COUNTRIES"])
+    assert "<optgroup" in select_html

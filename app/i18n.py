@@ -107,18 +107,3 @@ def format_datetime(value: datetime | None, format: str = "medium") -> str:  # n
         .replace("{1}", babel_format_date(local.date(), format, locale=locale))
     )
     return native_digits(text, code)
-
-
-def language_label(code: str | None) -> str:
-    """A language code as a reader understands it: "Somali (Soomaali)" on an English page."""
-    if not code:
-        return ""
-    try:
-        spoken = Locale.parse(formatting_locale(code))
-    except (ValueError, TypeError):
-        return code
-    own = BY_CODE[code].name if code in BY_CODE else (spoken.get_display_name(spoken) or code)
-    here = spoken.get_display_name(Locale.parse(formatting_locale())) or code
-    if code == "fa":
-        here = Locale.parse("fa").get_display_name(Locale.parse(formatting_locale())) or here
-    return here if here.casefold() == own.casefold() else f"{here} ({own})"

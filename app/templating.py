@@ -10,19 +10,20 @@ from flask import Flask, g, url_for
 from flask_babel import gettext
 from markupsafe import Markup, escape
 
-from .i18n import LANGUAGES, current_language, format_date, format_datetime, language_label, number
+from .i18n import LANGUAGES, current_language, format_date, format_datetime, number
 
 # The Dutch term of art that every catalog keeps (DOMAIN.md), with whatever ending a language
 # gives it ("klantmanager-kaaga", "Klantmanager'ınızın", "klantmanagers").
 _TERM = re.compile(r"klantmanager[\w'’-]*", re.IGNORECASE)
+_NEAR = 12  # characters after the term within which a bracket is the translation's own gloss
 
 
 def explain(text: str) -> Markup:
     """``text`` escaped, with a short gloss after the first "klantmanager" on the page.
 
     The word stays Dutch in every language, because the newcomer will hear it; the first time a
-    page uses it, it says what it means. A translation that explains it itself, in brackets right
-    after the word, keeps its own explanation.
+    page uses it, it says what it means. A translation that explains it itself, in brackets just
+    after the word ("klantmanager شما (مسئول پرونده شما)"), keeps its own explanation.
     """
     raw = str(text)
     match = _TERM.search(raw)
@@ -30,7 +31,7 @@ def explain(text: str) -> Markup:
         return escape(text)
     g._term_explained = True
     before, after = raw[: match.end()], raw[match.end() :]
-    if after.lstrip().startswith(("(", "（")):
+    if "(" in after[:_NEAR]:
         return escape(text)
     if isinstance(text, Markup):  # already safe HTML: split it without escaping it again
         before, after = text[: match.end()], text[match.end() :]
@@ -58,7 +59,6 @@ def init_app(app: Flask) -> None:
         format_datetime=format_datetime,
         format_date=format_date,
         number=number,
-        language_label=language_label,
     )
     app.jinja_env.filters["explain"] = explain
     app.jinja_env.policies["ext.i18n.trimmed"] = True

@@ -8,19 +8,40 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, flash, redirect, render_template, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from forms.admin import EraseForm
 from workflows import engine
 
+from ..i18n import BY_CODE, DEFAULT
 from ..intake import services as intake_services
+from ..models.message import FAILED, QUEUED, SENT
 from ..models.staff import KLANTMANAGER
 from ..models.types import utcnow
 from . import bp, privacy_services
 from .access import requires
 from .routes import _file_or_404
+
+MESSAGE_KINDS = {
+    "login_code": _l("Sign-in code"),
+    "invitation": _l("Invitation"),
+    "intake_returned": _l("Question about the intake"),
+    "intake_received": _l("Intake received"),
+}
+MESSAGE_STATUSES = {QUEUED: _l("Waiting to be sent"), SENT: _l("Sent"), FAILED: _l("Not delivered")}
+
+
+def export_language(newcomer: object) -> str:
+    """The language of the printable export: the one asked for (``?lang=``), else the newcomer's."""
+    asked = request.args.get("lang", "")
+    if asked in BY_CODE:
+        return asked
+    own = getattr(newcomer, "language", DEFAULT)
+    return own if own in BY_CODE else DEFAULT
 
 
 @bp.app_template_test("erased")
@@ -45,15 +66,29 @@ def export_json(newcomer_id: int) -> ResponseReturnValue:
 @bp.get("/newcomers/<int:newcomer_id>/export")
 @requires(KLANTMANAGER)
 def export_page(newcomer_id: int) -> ResponseReturnValue:
-    """Everything held about the newcomer as a printable page, BSN masked (audited)."""
+    """Everything held about the newcomer as a printable page, BSN masked (audited).
+
+    It is the newcomer's copy, so it is written in their language (``?lang=nl`` gives the Dutch
+    one for the file); every answer is in it, sensitive ones too: it is handed to them in person.
+    """
     newcomer = _file_or_404(newcomer_id)
     held = privacy_services.export(newcomer, printable=True)
-    sections = []
-    if held.intake is not None:
-        sections = engine.summary(
-            intake_services.workflow(), intake_services.progress(held.intake), intake_services.context()
+    language = export_language(newcomer)
+    with force_locale(language):
+        sections = []
+        if held.intake is not None:
+            sections = engine.summary(
+                intake_services.workflow(), intake_services.progress(held.intake), intake_services.context()
+            )
+        return render_template(
+            "backoffice/privacy_export.html",
+            held=held,
+            sections=sections,
+            made_at=utcnow(),
+            language=language,
+            message_kinds=MESSAGE_KINDS,
+            message_statuses=MESSAGE_STATUSES,
         )
-    return render_template("backoffice/privacy_export.html", held=held, sections=sections, made_at=utcnow())
 
 
 @bp.route("/newcomers/<int:newcomer_id>/erase", methods=["GET", "POST"])

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
 from app.extensions import db
@@ -183,3 +186,93 @@ def test_names_in_any_script_are_isolated_with_bdi(client, make_newcomer):
     sign_in(client, make_newcomer(name="ዮናስ <Yonas> ተስፋይ", language="ti"))
     page = client.get("/intake/about_you").text
     assert "<bdi>ዮናስ &lt;Yonas&gt; ተስፋይ</bdi>" in page
+
+
+# -- the newcomer's copy, the klantmanager gloss, one digit system ---------------------------------
+
+
+def test_the_printable_export_is_in_the_newcomers_language_with_language_names(client, app, make_staff):
+    from tests.app.backoffice.test_casefiles import make_file, newcomer_submits
+    from tests.conftest import staff_sign_in
+
+    file_id = make_file(app)
+    with app.app_context():
+        db.session.get(Newcomer, file_id).language = "so"
+        db.session.commit()
+    newcomer_submits(app, file_id)
+    staff_sign_in(client, make_staff())
+    page = client.get(f"/backoffice/newcomers/{file_id}/export")
+    assert '<html lang="so" dir="ltr">' in page.text
+    assert "Soomaali" in page.text
+    assert "<dd>so</dd>" not in page.text
+    with app.test_request_context(), force_locale("so"):
+        assert gettext("Everything we hold") in page.text
+        assert gettext("Privacy and agreement") in page.text  # the intake's steps in Somali too
+    dutch = client.get(f"/backoffice/newcomers/{file_id}/export?lang=nl")
+    assert '<html lang="nl" dir="ltr">' in dutch.text
+    assert "Somalisch (Soomaali)" in dutch.text
+    assert "Alles wat we bewaren" in dutch.text
+    file_page = client.get(f"/backoffice/newcomers/{file_id}")
+    assert f"/backoffice/newcomers/{file_id}/export?lang=nl" in file_page.text
+
+
+def test_the_privacy_notice_the_newcomer_reads_is_translated(client, app, make_newcomer):
+    from workflows import get_workflow
+
+    intro = get_workflow("brede_intake").step("consent").intro
+    for code in ("ar", "so", "fa"):
+        with app.test_request_context(), force_locale(code):
+            assert gettext(intro) != intro, code
+
+
+GLOSS = re.compile(r'<span class="term-gloss">')
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_klantmanager_is_explained_once_the_first_time_a_page_uses_it(client, app, make_newcomer, code):
+    from tests.app.test_intake import complete
+
+    sign_in(client, make_newcomer(language=code))
+    complete(client, upto="health")
+    page = client.get("/intake/health").text
+    main = page.split('<main id="main"', 1)[1]
+    assert "klantmanager" in main.casefold()
+    with app.test_request_context(), force_locale(code):
+        gloss = gettext("your contact person at the municipality")
+    first = main.casefold().index("klantmanager")
+    explained = len(GLOSS.findall(main)) == 1 and main.index(gloss) > first
+    own = re.search(r"klantmanager[^(<]{0,12}\(", main, re.IGNORECASE)  # the translation explains it itself
+    assert explained or own, code
+    assert len(GLOSS.findall(main)) <= 1
+
+
+def test_a_translation_that_explains_the_term_itself_gets_no_second_gloss(app):
+    from markupsafe import Markup
+
+    from app.templating import explain
+
+    with app.test_request_context():
+        assert explain("Alleen je klantmanager (je contactpersoon) ziet dit.") == Markup(
+            "Alleen je klantmanager (je contactpersoon) ziet dit."
+        )
+    with app.test_request_context():
+        assert "term-gloss" not in explain("فقط klantmanager شما (مسئول پرونده شما) می‌بیند")
+        assert "term-gloss" not in explain("En je klantmanager weer.")  # once per page
+    with app.test_request_context():
+        text = explain("Klantmanager'ınızın <b>sorusu</b>")
+        assert text.startswith("Klantmanager&#39;ınızın<span class=\"term-gloss\">")
+        assert "&lt;b&gt;" in text
+
+
+def test_persian_pages_use_persian_digits_only(client, make_newcomer):
+    sign_in(client, make_newcomer(language="fa"))
+    page = client.get("/intake/about_you").text
+    visible = re.sub(r"<[^>]+>", " ", page.split('<main id="main"', 1)[1])
+    assert "۱" in visible
+    assert not re.search(r"[0-9]", visible.replace("+31 6 12345678", "")), "Latin digits on a Persian page"
+
+
+def test_arabic_follows_cldrs_default_latin_digits(client, make_newcomer):
+    sign_in(client, make_newcomer(language="ar"))
+    page = client.get("/intake/about_you").text
+    assert not re.search(r"[٠-٩۰-۹]", page.split('<main id="main"', 1)[1])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms import DateField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from workflows.fields import parse_phone
@@ -43,6 +43,7 @@ class RegisterNewcomerForm(FlaskForm):
         _l("Date settled in the municipality"), validators=[Optional(), SaneDate()], format="%Y-%m-%d"
     )
     bsn = StringField(_l("BSN (optional)"), validators=[Optional(), Length(max=20)])
+    klantmanager = SelectField(_l("Responsible klantmanager"), coerce=int, choices=[], validate_choice=False)
 
     e164: str = ""
 
@@ -96,3 +97,45 @@ class StatusForm(FlaskForm):
         _l("Reason (optional)"),
         validators=[Optional(), Length(max=500, message=_l("Write at most %(max)d characters."))],
     )
+
+
+class AssignForm(FlaskForm):
+    """Give a file to another klantmanager (one of the file's municipality)."""
+
+    klantmanager = SelectField(_l("Responsible klantmanager"), coerce=int, choices=[], validate_choice=False)
+
+
+class IdListField(SelectMultipleField):
+    """Checked rows: whole numbers (ids); which of them the staff member may touch is checked later."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        """Whole numbers only, each once, in the order given."""
+        try:
+            self.data = list(dict.fromkeys(int(value) for value in valuelist))
+        except ValueError as error:
+            self.data = []
+            raise ValueError(_l("The selection could not be read. Select the files again.")) from error
+
+    def pre_validate(self, form: FlaskForm) -> None:
+        """Any ids: the service checks them against the staff member's municipalities."""
+
+
+BULK_ACTIONS = ("invite", "assign", "export")
+
+
+class BulkForm(FlaskForm):
+    """One action on the rows checked in the caseload."""
+
+    selected = IdListField(_l("Select"), coerce=int)
+    action = StringField()
+    klantmanager = SelectField(_l("Assign to"), coerce=int, choices=[], validate_choice=False)
+
+    def validate_selected(self, field: IdListField) -> None:
+        """At least one row."""
+        if not field.data and not field.errors:
+            raise ValidationError(_l("Select at least one file."))
+
+    def validate_action(self, field: StringField) -> None:
+        """One of the buttons."""
+        if field.data not in BULK_ACTIONS:
+            raise ValidationError(_l("Choose what to do with the selected files."))

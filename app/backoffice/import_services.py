@@ -367,6 +367,7 @@ def write(job: ImportJob, staff: Staff, rows: list[ValidRow]) -> list[int]:
             settled_on=row.settled_on,
             bsn=row.bsn,
             external_id=row.external_id,
+            klantmanager_id=staff.id,
         )
         for row in rows
     ]

@@ -2,26 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import Response, abort, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import login_required
 from sqlalchemy import func, select
 from wtforms import SelectChoice
 
 from forms.auth import ConfirmForm
-from forms.backoffice import NoteForm, RegisterNewcomerForm, ReturnIntakeForm, StatusForm
+from forms.backoffice import AssignForm, BulkForm, NoteForm, RegisterNewcomerForm, ReturnIntakeForm, StatusForm
 from workflows import engine
+from workflows.signals import signals_of
 
 from .. import audit
 from ..extensions import db
 from ..i18n import LANGUAGES
 from ..intake import services as intake_services
-from ..models import Municipality, Newcomer, Note, StatusChange
+from ..models import Municipality, Newcomer, Note, Staff, StatusChange
 from ..models.staff import BEHEERDER, BELEIDSMEDEWERKER, KLANTMANAGER
-from . import bp, labels, services
+from . import bp, labels, services, spreadsheet, today
+from . import caseload as caseloads
 from .access import current_staff, requires, scope_request
 from .privacy_services import is_erased
 
@@ -70,7 +74,7 @@ def home() -> ResponseReturnValue:
     """Each role's start page."""
     role = current_staff().role
     if role == KLANTMANAGER:
-        return redirect(url_for("backoffice.caseload"))
+        return redirect(url_for("backoffice.today_page"))
     if role == BEHEERDER:
         return redirect(url_for("admin.staff_list"))
     return redirect(url_for("backoffice.overview"))
@@ -94,29 +98,101 @@ def overview() -> ResponseReturnValue:
     return render_template("backoffice/overview.html", table=table, statuses=list(labels.STATUS))
 
 
-def _filter() -> services.CaseloadFilter:
-    args = request.args
+SEARCH_KEY = "caseload_search"
+KEEP_SEARCH = "kept"
+"""The caseload's own forms and links carry ``kept=1``; any other way in (the navigation, a link on
+another page) starts without the name searched for earlier."""
+
+_FILTER_ARGS = (
+    "status", "municipality", "doelgroep", "leerroute", "language", "sort", "order", "per_page", "klantmanager",
+    "queue",
+)  # fmt: skip
+"""The only query parameters the caseload reads, and so the only ones its links and forms carry."""
+ALL_FILES = "all"
+"""``klantmanager=all``: the whole team's files; no ``klantmanager``: the staff member's own."""
+
+
+def _int(value: str | None) -> int | None:
     try:
-        page = max(1, int(args.get("page", 1)))
-        per_page = int(args.get("per_page", services.PER_PAGE))
-        municipality_id = int(args["municipality"]) if args.get("municipality") else None
+        return int(value) if value else None
     except ValueError:
         abort(400)
-    return services.CaseloadFilter(
-        status=args.get("status", "") if args.get("status", "") in labels.STATUS else "",
-        municipality_id=municipality_id,
-        doelgroep=args.get("doelgroep", "") if args.get("doelgroep", "") in labels.DOELGROEP else "",
-        leerroute=args.get("leerroute", "") if args.get("leerroute", "") in ("B", "Z", "O") else "",
-        language=args.get("language", ""),
+
+
+def _cursor(value: str | None) -> str:
+    try:
+        caseloads.parse_cursor(value or "")
+    except ValueError:
+        abort(400)
+    return value or ""
+
+
+def _filter(values: Mapping[str, str]) -> caseloads.CaseloadFilter:
+    """The caseload's filter from a query string or a posted form: every value checked, defaults otherwise."""
+    staff = current_staff()
+    per_page = _int(values.get("per_page")) or caseloads.PER_PAGE
+    who = values.get("klantmanager", "")
+    return caseloads.CaseloadFilter(
+        status=values.get("status", "") if values.get("status", "") in labels.STATUS else "",
+        municipality_id=_int(values.get("municipality")),
+        doelgroep=values.get("doelgroep", "") if values.get("doelgroep", "") in labels.DOELGROEP else "",
+        leerroute=values.get("leerroute", "") if values.get("leerroute", "") in ("B", "Z", "O") else "",
+        language=values.get("language", "") if values.get("language", "") in _LANGUAGE_CODES else "",
         q=session.get(SEARCH_KEY, ""),
-        sort=args.get("sort", "deadline") if args.get("sort") in services.SORTS else "deadline",
-        descending=args.get("order") == "desc",
-        page=page,
-        per_page=per_page if per_page in services.PAGE_SIZES else services.PER_PAGE,
+        sort=values.get("sort", "deadline") if values.get("sort") in caseloads.SORTS else "deadline",
+        descending=values.get("order") == "desc",
+        page=max(1, _int(values.get("page")) or 1),
+        per_page=per_page if per_page in caseloads.PAGE_SIZES else caseloads.PER_PAGE,
+        after=_cursor(values.get("after")),
+        before=_cursor(values.get("before")),
+        klantmanager_id=None if who == ALL_FILES else (int(who) if who.isdigit() else staff.id),
+        queue=values.get("queue", "") if values.get("queue", "") in today.QUEUES else "",
     )
 
 
-SEARCH_KEY = "caseload_search"
+_LANGUAGE_CODES = frozenset(language.code for language in LANGUAGES)
+
+
+def _args(f: caseloads.CaseloadFilter) -> dict[str, str]:
+    """The filter as query parameters (only those of the allow-list, defaults left out; no page)."""
+    staff = current_staff()
+    args = {
+        "status": f.status,
+        "municipality": str(f.municipality_id or ""),
+        "doelgroep": f.doelgroep,
+        "leerroute": f.leerroute,
+        "language": f.language,
+        "sort": "" if f.sort == "deadline" else f.sort,
+        "order": "desc" if f.descending else "",
+        "per_page": "" if f.per_page == caseloads.PER_PAGE else str(f.per_page),
+        "klantmanager": "" if f.klantmanager_id == staff.id else str(f.klantmanager_id or ALL_FILES),
+        "queue": f.queue,
+    }
+    return {key: value for key, value in args.items() if value}
+
+
+_PAGE_ARGS = ("page", "after", "before")
+"""Where in the list: a page number, or a file's id as a cursor (see ``caseload.cursor_of``)."""
+
+
+def _position(f: caseloads.CaseloadFilter) -> dict[str, object]:
+    return {"page": f.page if f.page > 1 else None, "after": f.after or None, "before": f.before or None}
+
+
+def caseload_url(f: caseloads.CaseloadFilter, **changes: object) -> str:
+    """A link to the caseload's first page: this filter with some parameters changed (``None`` removes one).
+
+    Built from the parsed filter and an allow-list, never from ``request.args``: a parameter such as
+    ``endpoint``, ``_anchor`` or ``_external`` cannot reach ``url_for``.
+    """
+    args: dict[str, object] = dict(_args(f))
+    for key, value in changes.items():
+        if key not in _FILTER_ARGS and key not in _PAGE_ARGS:
+            raise ValueError(key)
+        args[key] = value
+    if f.q:
+        args[KEEP_SEARCH] = "1"
+    return url_for("backoffice.caseload", **{k: v for k, v in args.items() if v not in (None, "")})
 
 
 @bp.post("/caseload/search")
@@ -126,31 +202,130 @@ def search() -> ResponseReturnValue:
     if not ConfirmForm().validate_on_submit():
         abort(400)
     session[SEARCH_KEY] = request.form.get("q", "").strip()[:100]
-    keep = {k: v for k, v in request.form.items() if k in _FILTER_ARGS and v}
-    return redirect(url_for("backoffice.caseload", **keep))
-
-
-_FILTER_ARGS = ("status", "municipality", "doelgroep", "leerroute", "language", "sort", "order", "per_page")
+    return redirect(caseload_url(_filter(request.form)))
 
 
 @bp.get("/caseload")
 @requires(KLANTMANAGER)
 def caseload() -> ResponseReturnValue:
     """The klantmanager's files: filters, search, sorting, pages, the 10-week deadline flagged."""
-    f = _filter()
-    page = services.caseload(f)
-    today = datetime.now(AMSTERDAM).date()
-    flags = {n.id: services.deadline_flag(n, today) for n in page.items}
-    args = {k: v for k, v in request.args.items() if k != "page"}
+    if request.args.get(KEEP_SEARCH) != "1":
+        session.pop(SEARCH_KEY, None)
+    return _caseload_page(_filter(request.args), BulkForm(formdata=None))
+
+
+def _team_of(staff: Staff) -> list[Staff]:
+    return services.team(staff.municipality_ids)
+
+
+def _caseload_page(f: caseloads.CaseloadFilter, bulk_form: BulkForm, code: int = 200) -> ResponseReturnValue:
+    staff = current_staff()
+    team = _team_of(staff)
+    bulk_form.klantmanager.choices = [SelectChoice(member.id, member.name) for member in team]
+    page = caseloads.caseload(f)
+    now = datetime.now(AMSTERDAM).date()
+    flags = {n.id: services.deadline_flag(n, now) for n in page.items}
     return render_template(
         "backoffice/caseload.html",
         page=page,
         f=f,
         flags=flags,
-        args=args,
+        hidden=_args(f) | ({KEEP_SEARCH: "1"} if f.q else {}),
+        position={k: v for k, v in _position(f).items() if v},
+        page_numbers=range(1, min(page.pages or caseloads.OFFSET_PAGES, caseloads.OFFSET_PAGES) + 1),
+        link=lambda **changes: caseload_url(f, **changes),
         languages=labels.staff_languages(),
-        municipalities=current_staff().municipalities,
+        municipalities=staff.municipalities,
+        team=team,
+        team_names={member.id: member.name for member in team},
+        staff=staff,
+        queue_labels=today.LABELS,
         search_form=ConfirmForm(),
+        bulk_form=bulk_form,
+        selected=set(bulk_form.selected.data or ()),
+    ), code
+
+
+@bp.post("/caseload/selection")
+@requires(KLANTMANAGER)
+def bulk() -> ResponseReturnValue:
+    """One action on the checked rows: send new invitations, assign to a klantmanager, export to XLSX."""
+    f = _filter(request.form)
+    form = BulkForm()
+    form.klantmanager.choices = [SelectChoice(member.id, member.name) for member in _team_of(current_staff())]
+    if not form.validate_on_submit():
+        return _caseload_page(f, form, 422)
+    newcomers = services.files_of(form.selected.data)
+    if newcomers is None:
+        audit.record("caseload.selection", result=audit.DENIED)
+        db.session.commit()
+        abort(404)
+    if form.action.data == "export":
+        return _export(newcomers)
+    if form.action.data == "assign":
+        if form.klantmanager.data is None:
+            form.klantmanager.errors = [_("Choose the klantmanager who takes over these files.")]
+            return _caseload_page(f, form, 422)
+        try:
+            changed = services.assign([n for n in newcomers if not is_erased(n)], form.klantmanager.data)
+        except services.NotAKlantmanagerThere:
+            db.session.rollback()
+            form.klantmanager.errors = [
+                _("This klantmanager does not work for the municipality of every selected file. Choose another.")
+            ]
+            return _caseload_page(f, form, 422)
+        flash(ngettext("%(num)d file assigned.", "%(num)d files assigned.", changed), "info")
+    else:
+        result = services.invite_all(newcomers, current_staff())
+        flash(ngettext("%(num)d invitation SMS sent.", "%(num)d invitation SMS sent.", result.sent), "info")
+        if result.failed:
+            flash(
+                ngettext("%(num)d SMS could not be sent.", "%(num)d SMS could not be sent.", result.failed), "warning"
+            )
+        if result.skipped:
+            flash(
+                ngettext(
+                    "%(num)d file skipped: its intake was submitted already, or the file was erased.",
+                    "%(num)d files skipped: their intake was submitted already, or the file was erased.",
+                    result.skipped,
+                ),
+                "warning",
+            )
+    return redirect(caseload_url(f, **_position(f)))
+
+
+def _export(newcomers: list[Newcomer]) -> Response:
+    """The selection as an XLSX download; every file in it is audited as exported."""
+    team = {member.id: member for member in services.team(current_staff().municipality_ids)}
+    for newcomer in newcomers:
+        audit.record("file.exported_xlsx", "newcomer", newcomer.id, municipality_id=newcomer.municipality_id)
+    db.session.commit()
+    body = spreadsheet.workbook(
+        newcomers,
+        status_labels=labels.STATUS,
+        doelgroep_labels=labels.DOELGROEP,
+        language_names={language.code: language.name for language in LANGUAGES},
+        klantmanagers=team,
+    )
+    name = f"caseload-{datetime.now(AMSTERDAM).date().isoformat()}.xlsx"
+    return Response(
+        body,
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@bp.get("/today")
+@requires(KLANTMANAGER)
+def today_page() -> ResponseReturnValue:
+    """What needs the klantmanager now: reviews, stale returns, deadlines, unopened invitations."""
+    staff = current_staff()
+    whole_team = request.args.get("klantmanager") == ALL_FILES
+    return render_template(
+        "backoffice/today.html",
+        queues=today.day(None if whole_team else staff.id),
+        whole_team=whole_team,
+        today=datetime.now(AMSTERDAM).date(),
     )
 
 
@@ -171,6 +346,9 @@ def _register_form() -> RegisterNewcomerForm:
     ]
     form.doelgroep.choices = [SelectChoice(code, label) for code, label in labels.DOELGROEP.items()]
     form.municipality.choices = [SelectChoice(m.id, f"{m.name} ({m.code})") for m in current_staff().municipalities]
+    form.klantmanager.choices = [SelectChoice(member.id, member.name) for member in _team_of(current_staff())]
+    if form.klantmanager.data is None:
+        form.klantmanager.data = current_staff().id
     return form
 
 
@@ -191,10 +369,14 @@ def register() -> ResponseReturnValue:
                 duo_notified_on=form.duo_notified_on.data,
                 settled_on=form.settled_on.data,
                 bsn=form.bsn.data,
+                klantmanager_id=form.klantmanager.data,
             )
         except services.AlreadyRegistered:
             db.session.rollback()
             form.phone.errors = [_("A newcomer with this phone number is registered already.")]
+        except services.NotAKlantmanagerThere:
+            db.session.rollback()
+            form.klantmanager.errors = [_("Choose a klantmanager who works for this municipality.")]
         except PermissionError:
             abort(404)
         else:
@@ -212,16 +394,28 @@ def register() -> ResponseReturnValue:
 @bp.get("/newcomers/<int:newcomer_id>")
 @requires(KLANTMANAGER)
 def file(newcomer_id: int) -> ResponseReturnValue:
-    """A newcomer's file: details, intake answers, history, notes. Every view is audited."""
+    """A newcomer's file: what matters first, then the intake answers, history, notes. Every view is audited."""
     newcomer = _file_or_404(newcomer_id)
     audit.record("file.viewed", "newcomer", newcomer.id, municipality_id=newcomer.municipality_id)
     db.session.commit()
+    return _file_page(newcomer, AssignForm(formdata=None))
+
+
+def _assign_form_choices(form: AssignForm, newcomer: Newcomer) -> None:
+    team = services.team((newcomer.municipality_id,))
+    form.klantmanager.choices = [SelectChoice(member.id, member.name) for member in team]
+
+
+def _file_page(newcomer: Newcomer, assign_form: AssignForm, code: int = 200) -> ResponseReturnValue:
     intake = services.intake_of(newcomer)
     sections = []
+    signals: tuple = ()
     if intake is not None and intake.status in ("submitted", "returned", "approved"):
         sections = engine.summary(
             intake_services.workflow(), intake_services.progress(intake), intake_services.context()
         )
+        ctx = intake_services.context()
+        signals = tuple((signal.id, ctx._(signal.label)) for signal in signals_of(intake.answers))
     history = db.session.scalars(
         select(StatusChange).where(StatusChange.newcomer_id == newcomer.id).order_by(StatusChange.at.desc())
     ).all()
@@ -229,20 +423,48 @@ def file(newcomer_id: int) -> ResponseReturnValue:
         select(Note).where(Note.newcomer_id == newcomer.id).order_by(Note.created_at.desc())
     ).all()
     status_form = _status_form()
-    today = datetime.now(AMSTERDAM).date()
+    _assign_form_choices(assign_form, newcomer)
+    if assign_form.klantmanager.data is None:
+        assign_form.klantmanager.data = newcomer.klantmanager_id
+    now = datetime.now(AMSTERDAM).date()
     return render_template(
         "backoffice/file.html",
         newcomer=newcomer,
         intake=intake,
         sections=sections,
+        signals=signals,
         history=history,
         notes=notes,
         confirm=ConfirmForm(),
         return_form=ReturnIntakeForm(),
         note_form=NoteForm(),
         status_form=status_form,
-        flag=services.deadline_flag(newcomer, today),
-    )
+        assign_form=assign_form,
+        flag=services.deadline_flag(newcomer, now),
+    ), code
+
+
+@bp.post("/newcomers/<int:newcomer_id>/klantmanager")
+@requires(KLANTMANAGER)
+def assign(newcomer_id: int) -> ResponseReturnValue:
+    """Make another klantmanager (of the file's municipality) responsible for the file."""
+    newcomer = _file_or_404(newcomer_id)
+    form = AssignForm()
+    _assign_form_choices(form, newcomer)
+    if not form.validate_on_submit():
+        return _file_page(newcomer, form, 422)
+    if form.klantmanager.data is None:
+        form.klantmanager.errors = [_("Choose a klantmanager.")]
+        return _file_page(newcomer, form, 422)
+    try:
+        changed = services.assign([newcomer], form.klantmanager.data)
+    except services.NotAKlantmanagerThere:
+        db.session.rollback()
+        form.klantmanager.errors = [_("Choose a klantmanager who works for this municipality.")]
+        return _file_page(newcomer, form, 422)
+    if changed:
+        flash(_("The file has a new responsible klantmanager."), "info")
+    return redirect(url_for("backoffice.file", newcomer_id=newcomer.id))
 
 
 @bp.post("/newcomers/<int:newcomer_id>/invitation")

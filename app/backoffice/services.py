@@ -16,6 +16,7 @@ from ..extensions import db
 from ..models import IntakeSession, Newcomer, Note, Staff, StatusChange
 from ..models import casefile as status
 from ..models.intake import APPROVED, RETURNED
+from ..models.staff import KLANTMANAGER, staff_municipalities
 from ..models.types import utcnow
 from ..sms.base import SmsError
 from ..sms.services import send_now
@@ -33,6 +34,10 @@ SORTS = {
 
 class AlreadyRegistered(ValueError):
     """The phone number belongs to a newcomer already."""
+
+
+class NotAKlantmanagerThere(ValueError):
+    """The chosen assignee is not an active klantmanager of the file's municipality."""
 
 
 @dataclass(frozen=True)
@@ -103,6 +108,7 @@ def new_file(
     settled_on: date | None,
     bsn: str | None,
     external_id: str | None = None,
+    klantmanager_id: int | None = None,
 ) -> Newcomer:
     """A newcomer's file as registering or importing makes it, deadline computed (not yet added)."""
     newcomer = Newcomer(
@@ -115,6 +121,7 @@ def new_file(
         settled_on=settled_on,
         bsn=bsn,
         external_id=external_id,
+        klantmanager_id=klantmanager_id,
     )
     newcomer.update_deadline()
     return newcomer
@@ -131,12 +138,18 @@ def record_registration(newcomer: Newcomer, staff: Staff, actor: tuple[str, int 
         )
     )
     audit.record("file.created", "newcomer", newcomer.id, municipality_id=newcomer.municipality_id, actor=actor)
+    if newcomer.klantmanager_id is not None:
+        audit.record("file.assigned", "newcomer", newcomer.id, municipality_id=newcomer.municipality_id, actor=actor)
 
 
 def register(staff: Staff, **fields: object) -> tuple[Newcomer, SmsError | None]:
     """Register a newcomer by hand and send the invitation SMS in their language."""
     if fields["municipality_id"] not in staff.municipality_ids:
         raise PermissionError("municipality not granted")
+    if fields.get("klantmanager_id") is None:
+        fields["klantmanager_id"] = staff.id
+    if not is_klantmanager_of(fields["klantmanager_id"], fields["municipality_id"]):  # type: ignore[arg-type]
+        raise NotAKlantmanagerThere(fields["klantmanager_id"])
     phone_taken = select(Newcomer.id).where(Newcomer.phone == fields["phone"])
     if db.session.scalar(phone_taken.execution_options(all_municipalities=True)):
         raise AlreadyRegistered(fields["phone"])
@@ -218,3 +231,96 @@ def change_status(newcomer: Newcomer, staff: Staff, to_status: str, comment: str
     set_status(newcomer, to_status, actor_id=staff.id, comment=comment or None)
     audit.record("file.status_changed", "newcomer", newcomer.id, municipality_id=newcomer.municipality_id)
     db.session.commit()
+
+
+# -- assignment ----------------------------------------------------------------------------------
+
+
+def team(municipality_ids: tuple[int, ...]) -> list[Staff]:
+    """The active klantmanagers granted any of these municipalities, by name (one query)."""
+    if not municipality_ids:
+        return []
+    granted = select(staff_municipalities.c.staff_id).where(
+        staff_municipalities.c.municipality_id.in_(municipality_ids)
+    )
+    return list(
+        db.session.scalars(
+            select(Staff)
+            .where(Staff.id.in_(granted), Staff.role == KLANTMANAGER, Staff.disabled_at.is_(None))
+            .order_by(Staff.name, Staff.id)
+        )
+    )
+
+
+def granted_to_klantmanager(staff_id: int) -> set[int]:
+    """The municipalities ``staff_id`` serves as an active klantmanager (empty for anyone else)."""
+    return set(
+        db.session.scalars(
+            select(staff_municipalities.c.municipality_id)
+            .join(Staff, Staff.id == staff_municipalities.c.staff_id)
+            .where(Staff.id == staff_id, Staff.role == KLANTMANAGER, Staff.disabled_at.is_(None))
+        )
+    )
+
+
+def is_klantmanager_of(staff_id: int, municipality_id: int) -> bool:
+    """Whether ``staff_id`` is an active klantmanager granted ``municipality_id``."""
+    return municipality_id in granted_to_klantmanager(staff_id)
+
+
+def files_of(ids: list[int]) -> list[Newcomer] | None:
+    """The files with these ids, in that order; ``None`` when any is not one of the staff member's."""
+    if not ids:
+        return []
+    found = {n.id: n for n in db.session.scalars(select(Newcomer).where(Newcomer.id.in_(ids)))}
+    if len(found) != len(set(ids)):
+        return None
+    return [found[i] for i in ids]
+
+
+def assign(newcomers: list[Newcomer], assignee_id: int) -> int:
+    """Make ``assignee_id`` responsible for these files; all or none; audited per changed file; commits.
+
+    The assignee must be an active klantmanager of every file's municipality
+    (:class:`NotAKlantmanagerThere` otherwise, and nothing changes). Returns how many files changed.
+    """
+    if not {n.municipality_id for n in newcomers} <= granted_to_klantmanager(assignee_id):
+        raise NotAKlantmanagerThere(assignee_id)
+    changed = 0
+    for newcomer in newcomers:
+        if newcomer.klantmanager_id == assignee_id:
+            continue
+        newcomer.klantmanager_id = assignee_id
+        newcomer.updated_at = utcnow()
+        audit.record("file.assigned", "newcomer", newcomer.id, municipality_id=newcomer.municipality_id)
+        changed += 1
+    db.session.commit()
+    return changed
+
+
+INVITABLE = (status.REGISTERED, status.INVITED, status.INTAKE_IN_PROGRESS, status.RETURNED)
+"""Statuses in which a new invitation link makes sense (the file page offers it in these too)."""
+
+
+@dataclass(frozen=True)
+class BulkInvitations:
+    """What a bulk invitation did: sent, failed (the SMS could not be sent), skipped (not invitable)."""
+
+    sent: int
+    failed: int
+    skipped: int
+
+
+def invite_all(newcomers: list[Newcomer], staff: Staff) -> BulkInvitations:
+    """A new invitation for each file that can still use one (erased files and later statuses are skipped)."""
+    from .privacy_services import is_erased
+
+    sent = failed = skipped = 0
+    for newcomer in newcomers:
+        if newcomer.status not in INVITABLE or is_erased(newcomer):
+            skipped += 1
+        elif invite(newcomer, staff) is None:
+            sent += 1
+        else:
+            failed += 1
+    return BulkInvitations(sent, failed, skipped)

@@ -37,7 +37,8 @@ def register(client, **overrides):  # noqa: ANN001, ANN003, ANN201
 def search(client, q: str, **filters: str):  # noqa: ANN001, ANN201
     """Search the caseload by name, as the search form does (the name goes in the body, not the URL)."""
     page = client.get("/backoffice/caseload")
-    response = client.post("/backoffice/caseload/search", data={"csrf_token": csrf_token(page.text), "q": q, **filters})
+    data = {"csrf_token": csrf_token(page.text), "q": q, "klantmanager": "all", **filters}  # files of the whole team
+    response = client.post("/backoffice/caseload/search", data=data)
     assert response.status_code == 302
     assert q not in response.headers["Location"] or not q
     return client.get(response.headers["Location"])
@@ -62,7 +63,7 @@ def test_register_sends_the_invitation_in_the_newcomers_language(klantmanager, a
         assert newcomer.pip_deadline_on == date(2026, 10, 1) + timedelta(weeks=10)
         statuses = db.session.scalars(select(StatusChange.to_status).order_by(StatusChange.id)).all()
         assert statuses == ["registered", "invited"]
-    assert [e.action for e in audit_log(record_type="newcomer")] == ["file.created", "file.invited"]
+    assert [e.action for e in audit_log(record_type="newcomer")] == ["file.created", "file.assigned", "file.invited"]
 
 
 @pytest.mark.parametrize(
@@ -144,32 +145,32 @@ def test_caseload_filters_search_sort_and_flags(klantmanager, app):
         doelgroep="gezinsmigrant_overig",
         status="intake_submitted",
     )
-    page = klantmanager.get("/backoffice/caseload")
+    page = klantmanager.get("/backoffice/caseload?klantmanager=all")  # these files have no klantmanager
     assert page.text.index("Amal") < page.text.index("Yonas") < page.text.index("Mehmet")  # by deadline
     assert "overdue" in page.text
     assert "within 2 weeks" in page.text
     assert "3 files" in page.text
-    only = klantmanager.get("/backoffice/caseload?doelgroep=gezinsmigrant_overig").text
+    only = klantmanager.get("/backoffice/caseload?doelgroep=gezinsmigrant_overig&klantmanager=all").text
     assert "Mehmet" in only
     assert "Amal" not in only
     found = search(klantmanager, "yon", status="")
     assert "Yonas" in found.text
     assert "Amal" not in found.text
-    assert 'value="yon"' in klantmanager.get("/backoffice/caseload").text  # the search stays, visibly
+    assert 'value="yon"' in klantmanager.get("/backoffice/caseload?kept=1&klantmanager=all").text  # it stays, visibly
     search(klantmanager, "")
-    assert "Amal" not in klantmanager.get("/backoffice/caseload?status=intake_submitted").text
-    by_name = klantmanager.get("/backoffice/caseload?sort=name&order=desc").text
+    assert "Amal" not in klantmanager.get("/backoffice/caseload?status=intake_submitted&klantmanager=all").text
+    by_name = klantmanager.get("/backoffice/caseload?sort=name&order=desc&klantmanager=all").text
     assert by_name.index("Yonas") < by_name.index("Mehmet") < by_name.index("Amal")
 
 
 def test_caseload_pages(klantmanager, app):
     for n in range(30):
         make_file(app, name=f"Person {n:02d}", phone=f"+316123457{n:02d}")
-    first = klantmanager.get("/backoffice/caseload?sort=name")
+    first = klantmanager.get("/backoffice/caseload?sort=name&klantmanager=all")
     assert "Page 1 of 2" in first.text
     assert "Person 24" in first.text
     assert "Person 25" not in first.text
-    second = klantmanager.get("/backoffice/caseload?sort=name&page=2")
+    second = klantmanager.get("/backoffice/caseload?sort=name&page=2&klantmanager=all")
     assert "Person 25" in second.text
     assert klantmanager.get("/backoffice/caseload?page=abc").status_code == 400
     assert "No files match" in search(klantmanager, "nobody").text

@@ -63,11 +63,11 @@ def test_caseload_shows_only_granted_municipalities(client, app, two_municipalit
     hoorn, _medemblik, _other_file = two_municipalities
     make_file(app, municipality_code="0405", name="Amal Al-Hassan", phone="+31612345601")
     staff_sign_in(client, hoorn)
-    page = client.get("/backoffice/caseload")
+    page = client.get("/backoffice/caseload?klantmanager=all")  # the whole team's files
     assert "Amal Al-Hassan" in page.text
     assert "Zahra" not in page.text
     assert "Zahra" not in search(client, "zahra").text
-    assert "Zahra" not in client.get("/backoffice/caseload?status=intake_submitted").text
+    assert "Zahra" not in client.get("/backoffice/caseload?status=intake_submitted&klantmanager=all").text
 
 
 def test_a_regional_klantmanager_sees_all_granted_municipalities(client, app, make_staff):
@@ -75,7 +75,7 @@ def test_a_regional_klantmanager_sees_all_granted_municipalities(client, app, ma
     staff = make_staff(codes=("0405", "0420"))
     make_file(app, municipality_code="0420", name="Zahra Ahmadi", phone="+31612345603")
     staff_sign_in(client, staff)
-    page = client.get("/backoffice/caseload")
+    page = client.get("/backoffice/caseload?klantmanager=all")  # the whole team's files
     assert "Amal Al-Hassan" in page.text
     assert "Zahra Ahmadi" in page.text
 

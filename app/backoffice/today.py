@@ -1,0 +1,133 @@
+"""The klantmanager's day: the queues of files that need them now, for the today page and the caseload.
+
+Each queue is a set of SQL criteria on ``Newcomer`` (no joins, so the caseload's SELECT keeps its
+shape) and an order for the today page. The today page costs one counting query and one short
+list per queue, whatever the caseload's size. The tenancy filter adds the municipalities.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ColumnElement, and_, case, exists, func, select
+from sqlalchemy.orm import aliased
+
+from ..extensions import db
+from ..intake.services import AMSTERDAM
+from ..models import IntakeSession, Invitation, Newcomer
+from ..models import casefile as status
+from ..models.types import utcnow
+from .labels import BEFORE_PIP
+
+REVIEW = "review"
+RETURNED_STALE = "returned_stale"
+DEADLINE = "deadline"
+NOT_OPENED = "not_opened"
+QUEUES = (REVIEW, RETURNED_STALE, DEADLINE, NOT_OPENED)
+
+STALE_AFTER = timedelta(days=7)
+"""A returned intake without an answer, or an invitation never opened, asks for action after a week."""
+DEADLINE_WITHIN = timedelta(weeks=2)
+SHORT_LIST = 5
+
+LABELS = {
+    REVIEW: _l("Intakes waiting for your review"),
+    RETURNED_STALE: _l("Returned intakes without an answer for 7 days"),
+    DEADLINE: _l("PIP deadline within 2 weeks or overdue"),
+    NOT_OPENED: _l("Invitations not opened after 7 days"),
+}
+"""The queue names as the today page and the caseload's filter show them."""
+
+EMPTY = {
+    REVIEW: _l("No intakes are waiting for a review."),
+    RETURNED_STALE: _l("Every returned intake was answered within a week."),
+    DEADLINE: _l("No PIP deadline is due within two weeks."),
+    NOT_OPENED: _l("Everyone invited more than a week ago has opened the invitation."),
+}
+
+
+def criteria(queue: str, *, now: datetime | None = None, today: date | None = None) -> list[ColumnElement[bool]]:
+    """The WHERE criteria on ``Newcomer`` of one queue (an unknown queue is a ValueError)."""
+    now = now or utcnow()
+    today = today or now.astimezone(AMSTERDAM).date()
+    cutoff = now - STALE_AFTER
+    if queue == REVIEW:
+        return [Newcomer.status == status.INTAKE_SUBMITTED]
+    if queue == RETURNED_STALE:
+        returned_long_ago = exists().where(
+            IntakeSession.newcomer_id == Newcomer.id,
+            IntakeSession.status == "returned",
+            IntakeSession.reviewed_at <= cutoff,
+        )
+        return [Newcomer.status == status.RETURNED, returned_long_ago]
+    if queue == DEADLINE:
+        return [Newcomer.status.in_(BEFORE_PIP), Newcomer.pip_deadline_on <= today + DEADLINE_WITHIN]
+    if queue == NOT_OPENED:
+        invitation = aliased(Invitation)
+        mine = invitation.newcomer_id == Newcomer.id
+        return [
+            Newcomer.status.in_((status.REGISTERED, status.INVITED)),
+            exists().where(mine),
+            ~exists().where(mine, invitation.used_at.is_not(None)),
+            ~exists().where(mine, invitation.created_at > cutoff),
+        ]
+    raise ValueError(queue)
+
+
+def _ordered(queue: str, query):  # noqa: ANN001, ANN202 - a Select
+    """The today page's order: the longest waiting first, the nearest deadline first."""
+    if queue in (REVIEW, RETURNED_STALE):
+        since = (
+            select(IntakeSession.submitted_at if queue == REVIEW else IntakeSession.reviewed_at)
+            .where(IntakeSession.newcomer_id == Newcomer.id)
+            .correlate(Newcomer)
+            .scalar_subquery()
+        )
+        return query.order_by(since.asc().nulls_last(), Newcomer.id)
+    if queue == DEADLINE:
+        return query.order_by(Newcomer.pip_deadline_on.asc(), Newcomer.id)
+    return query.order_by(Newcomer.created_at.asc(), Newcomer.id)
+
+
+@dataclass(frozen=True)
+class Queue:
+    """One section of the today page: its code, how many files are in it, and the first few."""
+
+    code: str
+    count: int
+    files: list[Newcomer]
+
+    @property
+    def label(self) -> str:
+        """The queue's name in the reader's language."""
+        return str(LABELS[self.code])
+
+    @property
+    def empty_message(self) -> str:
+        """What the section says when nothing is in it."""
+        return str(EMPTY[self.code])
+
+
+def _scoped(query, klantmanager_id: int | None):  # noqa: ANN001, ANN202 - a Select
+    return query.where(Newcomer.klantmanager_id == klantmanager_id) if klantmanager_id else query
+
+
+def day(klantmanager_id: int | None, *, limit: int = SHORT_LIST, now: datetime | None = None) -> list[Queue]:
+    """Every queue with its count and first ``limit`` files: 1 + len(QUEUES) queries in all.
+
+    ``klantmanager_id`` limits it to that klantmanager's files; ``None`` shows the whole team's.
+    """
+    now = now or utcnow()
+    where = {queue: criteria(queue, now=now) for queue in QUEUES}
+    counting = select(*(func.coalesce(func.sum(case((and_(*where[q]), 1), else_=0)), 0) for q in QUEUES))
+    counts = db.session.execute(_scoped(counting.select_from(Newcomer), klantmanager_id)).one()
+    queues = []
+    for queue, count in zip(QUEUES, counts, strict=True):
+        files: list[Newcomer] = []
+        if count:
+            query = _ordered(queue, _scoped(select(Newcomer).where(*where[queue]), klantmanager_id))
+            files = list(db.session.scalars(query.limit(limit)))
+        queues.append(Queue(queue, int(count), files))
+    return queues

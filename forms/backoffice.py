@@ -24,7 +24,11 @@ class RegisterNewcomerForm(FlaskForm):
     """A klantmanager registers a newcomer by hand."""
 
     name = StringField(
-        _l("Full name"), validators=[InputRequired(message=_l("Please fill in a name.")), Length(max=200)]
+        _l("Full name"),
+        validators=[
+            InputRequired(message=_l("Please fill in a name.")),
+            Length(max=200, message=_l("Write at most %(max)d characters.")),
+        ],
     )
     phone = StringField(
         _l("Mobile phone number"), validators=[InputRequired(message=_l("Please fill in a phone number."))]
@@ -71,6 +75,19 @@ class RegisterNewcomerForm(FlaskForm):
             ]
             return False
         return ok
+
+
+class DetailsForm(RegisterNewcomerForm):
+    """Correct a registered newcomer's details: the rules of registering (phone, BSN eleven-test, dates)."""
+
+    doelgroep = None
+    municipality = None
+    klantmanager = None
+    bsn = StringField(
+        _l("BSN"),
+        description=_l("Leave empty to keep the BSN on file; type a new one to correct it."),
+        validators=[Optional(), Length(max=20)],
+    )
 
 
 class ReturnIntakeForm(FlaskForm):

@@ -82,7 +82,7 @@ def test_caseload_column_filter_and_file_page_name_the_language_in_the_staff_lan
     with app.app_context():
         db.session.get(Newcomer, file_id).language = "ti"
         db.session.commit()
-    caseload = english_km.get("/backoffice/caseload").text
+    caseload = english_km.get("/backoffice/caseload?klantmanager=all").text
     assert re.search(r'<option value="ti"[^>]*>Tigrinya \(ትግርኛ\)</option>', caseload)
     assert ">Tigrinya (ትግርኛ)</td>" in caseload
     assert "Tigrinya (ትግርኛ)" in english_km.get(f"/backoffice/newcomers/{file_id}").text

@@ -107,3 +107,16 @@ def format_datetime(value: datetime | None, format: str = "medium") -> str:  # n
         .replace("{1}", babel_format_date(local.date(), format, locale=locale))
     )
     return native_digits(text, code)
+
+
+def message_language_question() -> tuple[Language, Language] | None:
+    """(page language, SMS language) while a signed-in newcomer who changed the page language has
+    not yet said whether their SMS messages should follow; otherwise ``None``."""
+    if not has_request_context() or not session.get("ask_message_language"):
+        return None
+    if not current_user.is_authenticated or current_user.newcomer is None:
+        return None
+    page, messages = BY_CODE.get(session.get("lang", "")), BY_CODE.get(current_user.newcomer.language)
+    if page is None or messages is None or page.code == messages.code:
+        return None
+    return page, messages

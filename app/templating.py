@@ -10,7 +10,7 @@ from flask import Flask, g, url_for
 from flask_babel import gettext
 from markupsafe import Markup, escape
 
-from .i18n import LANGUAGES, current_language, format_date, format_datetime, number
+from .i18n import LANGUAGES, current_language, format_date, format_datetime, message_language_question, number
 
 # The Dutch term of art that every catalog keeps (DOMAIN.md), with whatever ending a language
 # gives it ("klantmanager-kaaga", "Klantmanager'ınızın", "klantmanagers").
@@ -59,6 +59,7 @@ def init_app(app: Flask) -> None:
         format_datetime=format_datetime,
         format_date=format_date,
         number=number,
+        message_language_question=message_language_question,
     )
     app.jinja_env.filters["explain"] = explain
     app.jinja_env.policies["ext.i18n.trimmed"] = True

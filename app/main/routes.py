@@ -7,10 +7,8 @@ from urllib.parse import urlsplit
 from flask import abort, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from flask_wtf.csrf import validate_csrf
 from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
-from wtforms import ValidationError
 
 from ..extensions import db
 from ..i18n import BY_CODE
@@ -43,44 +41,35 @@ def set_language() -> ResponseReturnValue:
 
     Staff have one language, stored on their profile. A signed-in newcomer's profile language is
     also the language of every SMS we send them, so one tap on the menu (perhaps by someone else on
-    a shared phone) must not change it silently: the next page asks whether messages should come
-    in this language too.
+    a shared phone) must not change it silently: the next pages ask whether messages should come
+    in this language too (``message_language``), until they answer.
     """
     code = request.form.get("lang", "")
     if code not in BY_CODE:
         abort(400)
     session["lang"] = code
-    target = _safe_next(request.form.get("next"))
     if current_user.is_authenticated and current_user.staff is not None:
         current_user.staff.language = code
         db.session.commit()
-    elif current_user.is_authenticated and current_user.newcomer.language != code:
-        return redirect(url_for("main.message_language", next=target))
-    return redirect(target)
+    elif current_user.is_authenticated:
+        session["ask_message_language"] = current_user.newcomer.language != code
+    return redirect(_safe_next(request.form.get("next")))
 
 
-@bp.route("/language/messages", methods=["GET", "POST"])
+@bp.post("/language/messages")
 def message_language() -> ResponseReturnValue:
-    """Ask a newcomer who changed the page language whether their SMS messages should follow."""
+    """The newcomer's answer: SMS messages in the page language from now on, or as they were."""
     if not current_user.is_authenticated or current_user.newcomer is None:
         return redirect(url_for("main.index"))
-    newcomer = current_user.newcomer
-    page, messages = BY_CODE.get(session.get("lang", "")), BY_CODE.get(newcomer.language)
-    target = _safe_next(request.values.get("next"))
-    if page is None or page.code == newcomer.language:
-        return redirect(target)
-    if request.method == "POST":
-        try:
-            validate_csrf(request.form.get("csrf_token"))
-        except ValidationError:
-            abort(400)
-        if request.form.get("messages") == "page":
-            newcomer.language = page.code
-            db.session.commit()
-        elif request.form.get("messages") != "keep":
-            abort(400)
-        return redirect(target)
-    return render_template("main/message_language.html", page=page, messages=messages, next=target)
+    choice = request.form.get("messages")
+    if choice not in ("page", "keep"):
+        abort(400)
+    page = BY_CODE.get(session.get("lang", ""))
+    if choice == "page" and page is not None:
+        current_user.newcomer.language = page.code
+        db.session.commit()
+    session.pop("ask_message_language", None)
+    return redirect(_safe_next(request.form.get("next")))
 
 
 @bp.get("/healthz")

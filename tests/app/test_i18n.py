@@ -92,26 +92,33 @@ def _profile_language(app) -> str:  # noqa: ANN001
         return db.session.scalar(select(Newcomer.language))
 
 
+def _answer(client, choice: str, where: str = "/intake/about_you"):  # noqa: ANN001, ANN202
+    page = client.get(where)
+    data = {"csrf_token": csrf_token(page.text), "messages": choice, "next": where}
+    return client.post("/language/messages", data=data)
+
+
 def test_a_newcomers_tap_on_the_menu_changes_the_page_and_asks_about_messages(client, app, newcomer):
     sign_in(client, newcomer)
     response = _switch(client, "ti")
-    assert response.headers["Location"] == "/language/messages?next=/intake/about_you"
+    assert response.headers["Location"] == "/intake/about_you"
     assert _profile_language(app) == "en"  # nothing changed silently
-    question = client.get(response.headers["Location"])
-    assert '<html lang="ti" dir="ltr">' in question.text
-    assert 'value="page"' in question.text
-    assert 'value="keep"' in question.text
-    assert "(English)" in question.text  # the SMS language by name, not by code
-    assert '<html lang="ti"' in client.get("/intake/about_you").text  # this device reads Tigrinya now
+    page = client.get("/intake/about_you").text
+    assert '<html lang="ti" dir="ltr">' in page  # this device reads Tigrinya now
+    assert 'action="/language/messages"' in page
+    assert 'value="page"' in page
+    assert 'value="keep"' in page
+    assert "(English)" in page  # the SMS language by name, not by code
+    assert 'class="message-language"' in client.get("/intake/about_you").text  # until answered
 
 
 def test_messages_follow_the_page_language_only_when_asked(client, app, newcomer):
     sign_in(client, newcomer)
-    location = _switch(client, "ti").headers["Location"]
-    page = client.get(location)
-    response = client.post(location, data={"csrf_token": csrf_token(page.text), "messages": "page"})
+    _switch(client, "ti")
+    response = _answer(client, "page")
     assert response.headers["Location"] == "/intake/about_you"
     assert _profile_language(app) == "ti"
+    assert 'class="message-language"' not in client.get("/intake/about_you").text
     other_device = app.test_client()
     other_device.environ_base["HTTP_ACCEPT_LANGUAGE"] = "nl"
     sign_in(other_device, newcomer)
@@ -120,27 +127,34 @@ def test_messages_follow_the_page_language_only_when_asked(client, app, newcomer
 
 def test_keeping_the_message_language_keeps_the_profile(client, app, newcomer):
     sign_in(client, newcomer)
-    location = _switch(client, "fa").headers["Location"]
-    page = client.get(location)
-    assert '<html lang="fa" dir="rtl">' in page.text
-    client.post(location, data={"csrf_token": csrf_token(page.text), "messages": "keep"})
+    _switch(client, "fa")
+    _answer(client, "keep")
     assert _profile_language(app) == "en"
-    assert '<html lang="fa" dir="rtl">' in client.get("/intake/about_you").text
-    # switching back to the profile's language asks nothing
-    assert _switch(client, "en").headers["Location"] == "/intake/about_you"
+    page = client.get("/intake/about_you").text
+    assert '<html lang="fa" dir="rtl">' in page
+    assert 'class="message-language"' not in page
+    _switch(client, "en")  # back to the profile's language: nothing to ask
+    assert 'class="message-language"' not in client.get("/intake/about_you").text
 
 
-def test_the_message_language_question_needs_its_csrf_token_and_a_choice(client, app, newcomer):
+def test_the_message_language_answer_needs_its_csrf_token_and_a_choice(client, app, newcomer):
     sign_in(client, newcomer)
-    location = _switch(client, "so").headers["Location"]
-    page = client.get(location)
-    assert client.post(location, data={"messages": "page"}).status_code == 400
-    assert client.post(location, data={"csrf_token": csrf_token(page.text), "messages": "x"}).status_code == 400
+    _switch(client, "so")
+    page = client.get("/intake/about_you")
+    assert client.post("/language/messages", data={"messages": "page"}).status_code == 400
+    bad = client.post("/language/messages", data={"csrf_token": csrf_token(page.text), "messages": "x"})
+    assert bad.status_code == 400
     evil = client.post(
         "/language/messages", data={"csrf_token": csrf_token(page.text), "messages": "keep", "next": "//evil.example"}
     )
     assert evil.headers["Location"] == "/"
     assert _profile_language(app) == "en"
+
+
+def test_signed_out_visitors_are_never_asked(client):
+    page = client.get("/login")
+    client.post("/language", data={"csrf_token": csrf_token(page.text), "lang": "ar", "next": "/login"})
+    assert 'class="message-language"' not in client.get("/login").text
 
 
 def test_staff_language_is_stored_on_their_profile_at_once(klantmanager, app):

@@ -11,6 +11,7 @@ import re
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import pytest
@@ -293,3 +294,83 @@ def audit_log(app: Flask) -> Callable[..., list]:
             return rows
 
     return entries
+
+
+# -- no English on a Dutch page -------------------------------------------------------------------
+#
+# Every page a test renders in Dutch is scanned for the English message ids of the catalog: a msgid
+# of four words or more whose Dutch translation differs (or is missing) must not appear verbatim,
+# because then a string was not translated (or not marked). Strings added since the last
+# translation pass fail here until ./scripts/translations update and the Dutch entries are filled.
+
+_PLACEHOLDER = re.compile(r"%\(\w+\)[sdif]|%[sdif]")
+_ATTRIBUTE_TEXT = re.compile(r'\b(?:aria-label|alt|title|placeholder|aria-valuetext)="([^"]*)"')
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
+@lru_cache(maxsize=1)
+def english_on_dutch_pages() -> tuple[str, ...]:
+    """Fragments of English msgids (4+ words, placeholders cut out) that a Dutch page must not show."""
+    from babel.messages.pofile import read_po
+
+    def catalog(code: str):  # noqa: ANN202
+        with (ROOT / "translations" / code / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+            return read_po(handle)
+
+    dutch = catalog("nl")
+    fragments = set()
+    for message in catalog("en"):
+        msgid = message.id[0] if isinstance(message.id, tuple) else message.id
+        if not msgid:
+            continue
+        translated = dutch.get(message.id)
+        string = translated.string if translated is not None else ""
+        string = string[0] if isinstance(string, tuple) else string
+        if _words(string) == _words(msgid):
+            continue  # the same in Dutch ("PIP", "KNM", names)
+        for part in _PLACEHOLDER.split(msgid):
+            if len(part.split()) >= 4:
+                fragments.add(_words(part))
+    return tuple(sorted(fragments))
+
+
+def visible_text(html: str) -> str:
+    """The text a reader gets from a page: its text nodes and its labelling attributes."""
+    from html import unescape
+
+    attributes = " ".join(_ATTRIBUTE_TEXT.findall(html))
+    body = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    return _words(unescape(re.sub(r"<[^>]+>", " ", body) + " " + attributes))
+
+
+def english_fragments(html: str) -> list[str]:
+    """The untranslated English fragments on a page."""
+    text = visible_text(html)
+    return [fragment for fragment in english_on_dutch_pages() if fragment in text]
+
+
+@pytest.fixture(autouse=True)
+def _no_english_on_dutch_pages() -> Iterator[None]:
+    """Fail a test when a page it rendered in Dutch shows an English msgid of the catalog."""
+    from flask import request_finished
+
+    found: list[str] = []
+
+    def check(sender: Flask, response, **_extra: object) -> None:  # noqa: ANN001
+        if response.direct_passthrough or response.is_streamed or response.mimetype != "text/html":
+            return
+        html = response.get_data(as_text=True)
+        if '<html lang="nl"' not in html:
+            return
+        from flask import request as current
+
+        found.extend(f"{current.path}: {fragment!r}" for fragment in english_fragments(html))
+
+    request_finished.connect(check)
+    yield
+    request_finished.disconnect(check)
+    if found:
+        pytest.fail("English text on a Dutch page (untranslated msgid):\n" + "\n".join(sorted(set(found))))

@@ -290,3 +290,59 @@ def test_arabic_follows_cldrs_default_latin_digits(client, make_newcomer):
     sign_in(client, make_newcomer(language="ar"))
     page = client.get("/intake/about_you").text
     assert not re.search(r"[٠-٩۰-۹]", page.split('<main id="main"', 1)[1])
+
+
+# -- pages rendered in Dutch (the check in tests/conftest.py scans every one) -----------------------
+
+
+def test_the_english_msgid_check_finds_an_untranslated_string():
+    from tests.conftest import english_fragments
+
+    english = "Your answers are saved at every step. You can stop and continue later, also on another phone."
+    assert english_fragments(f'<html lang="nl"><p class="x">{english}</p>') == [english]
+    spread = "<p>" + english.replace(" at every ", "\n  at <b>every</b> ").replace("also on", "also\n on")
+    assert english_fragments(spread) == [english]
+    assert english_fragments('<a title="Please answer this question.">') == ["Please answer this question."]
+    assert english_fragments('<a aria-label="Is everything right? You can still change your answers.">') == []
+    assert english_fragments("<p>Je antwoorden worden bij elke stap bewaard.</p>") == []
+    assert english_fragments("<p>Step 3 of 11</p>") == []  # too short to tell
+
+
+def test_a_dutch_newcomer_walks_the_whole_intake_in_dutch(client, app, make_newcomer):
+    from tests.app.test_intake import WEB, post_step
+
+    sign_in(client, make_newcomer(language="nl"))
+    for step_id, data in WEB.items():
+        page = client.get(f"/intake/{step_id}")
+        assert '<html lang="nl"' in page.text
+        assert post_step(client, step_id, data).status_code == 302
+    review = client.get("/intake/review")
+    assert '<html lang="nl"' in review.text
+    client.post("/intake/submit", data={"csrf_token": csrf_token(review.text)})
+    assert '<html lang="nl"' in client.get("/intake/done").text
+    assert '<html lang="nl"' in client.get("/intake/sent").text
+    visitor = app.test_client()
+    assert '<html lang="nl"' in visitor.get("/login", headers={"Accept-Language": "nl"}).text
+
+
+def test_staff_pages_in_dutch(client, app, make_staff):
+    from app.models import Staff
+    from tests.app.backoffice.test_casefiles import make_file, newcomer_submits
+    from tests.conftest import staff_sign_in
+
+    file_id = make_file(app)
+    newcomer_submits(app, file_id)
+    login = make_staff()
+    with app.app_context():
+        db.session.get(Staff, login.id).language = "nl"  # staff read Dutch by default
+        db.session.commit()
+    staff_sign_in(client, login)
+    for path in (
+        "/backoffice/caseload",
+        f"/backoffice/newcomers/{file_id}",
+        f"/backoffice/newcomers/{file_id}/export?lang=nl",
+        "/backoffice/newcomers/new",
+    ):
+        page = client.get(path)
+        assert page.status_code == 200, path
+        assert '<html lang="nl"' in page.text, path

@@ -113,7 +113,11 @@ class PipForm(FlaskForm):
         default="",
         invalid_choice_message=_l("Choose yes, no or not decided yet."),
     )
-    comment = TextAreaField(_l("Comment (optional)"), validators=[Optional(), Length(max=2000)])
+    comment = TextAreaField(
+        _l("Comment (optional)"),
+        validators=[Optional(), Length(max=2000, message=_l("Write at most %(max)d characters."))],
+    )
+    save_anyway = BooleanField(_l("I have checked the warnings: save the PIP anyway"))
 
     def validate_b1_hours_estimate(self, field: StringField) -> None:
         """Empty, or a whole number from 1 to 9999 (DUO's bounds)."""

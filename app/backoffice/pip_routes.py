@@ -78,12 +78,21 @@ def pip_form(newcomer_id: int) -> ResponseReturnValue:
     newcomer = _file_or_404(newcomer_id)
     versions = pip_services.versions_of(newcomer)
     form = PipForm(data=pip_form_data(versions[0]) if versions else None)
+    warnings: list[pip_services.Violation] = []
     if form.validate_on_submit():
         try:
-            pip = pip_services.save_pip(newcomer, current_staff(), pip_services.PipDraft(**form.values()))
+            pip = pip_services.save_pip(
+                newcomer,
+                current_staff(),
+                pip_services.PipDraft(**form.values()),
+                confirmed=bool(form.save_anyway.data),
+            )
         except pip_services.PipRefused as refused:
             for violation in refused.violations:
                 form[violation.field].errors.append(violation.message())
+        except pip_services.PipWarned as warned:  # shown again, with the warnings and a "save anyway" box
+            warnings = warned.warnings
+            form.save_anyway.data = False
         except pip_services.PipConflict:
             flash(_("Someone else saved this PIP at the same moment. Check it and save again."), "warning")
             return redirect(url_for("backoffice.pip_form", newcomer_id=newcomer_id))
@@ -96,7 +105,12 @@ def pip_form(newcomer_id: int) -> ResponseReturnValue:
     audit.record("pip.viewed", "newcomer", newcomer.id, municipality_id=newcomer.municipality_id)
     db.session.commit()
     return render_template(
-        "backoffice/pip_form.html", newcomer=newcomer, form=form, versions=versions
+        "backoffice/pip_form.html",
+        newcomer=newcomer,
+        form=form,
+        versions=versions,
+        warnings={w.field: w.message() for w in warnings},
+        facts=pip_services.intake_facts(newcomer),
     ), 422 if form.errors else 200
 
 

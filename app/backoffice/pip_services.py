@@ -26,9 +26,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from workflows import engine
+from workflows.engine import SummaryItem
+
 from .. import audit
 from ..casefiles import set_status
 from ..extensions import db
+from ..intake import services as intake_services
 from ..models import Newcomer, Pip, Staff, TermExtension
 from ..models import casefile as status
 from ..models.types import utcnow
@@ -53,6 +57,9 @@ HOURS_NOT_B = "b1_hours_without_b1_route"
 HOURS_NOT_STATUSHOUDER = "b1_hours_not_statushouder"
 EXTENSION_BEFORE_PIP = "extension_before_pip"
 EXTENSION_IN_FUTURE = "extension_in_future"
+# Warning codes: allowed, but worth a second look; the klantmanager confirms them before saving.
+AFTER_DEADLINE = "after_pip_deadline"
+B1_NOT_FEASIBLE = "b1_route_b1_not_feasible"
 
 _MESSAGES = {
     A2_WITH_O: _l("Level A2 is not possible with the onderwijsroute. Choose B1."),
@@ -67,6 +74,14 @@ _MESSAGES = {
     Z_PARTICIPATION_NOT_Z: _l("Participation in the Z-route is only for the Z-route. Untick it."),
     EXTENSION_BEFORE_PIP: _l("DUO's decision cannot be before the PIP date (%(date)s)."),
     EXTENSION_IN_FUTURE: _l("DUO's decision cannot be in the future."),
+    AFTER_DEADLINE: _l(
+        "The PIP date is after the 10-week deadline (%(date)s). That is allowed, but DUO may ask why: "
+        "write the reason in the comment."
+    ),
+    B1_NOT_FEASIBLE: _l(
+        "The learnability test says B1 is not feasible, but this is the B1-route at level B1. "
+        "Check the route and the level, or write in the comment why."
+    ),
 }
 
 
@@ -161,6 +176,25 @@ def check_pip(draft: PipDraft, context: PipContext) -> list[Violation]:
     return violations
 
 
+def pip_warnings(draft: PipDraft, context: PipContext, deadline: date | None) -> list[Violation]:
+    """What is allowed but worth a second look: a first PIP after the 10-week deadline, and the
+    B1-route at B1 when the learnability test says B1 is not feasible."""
+    warnings = []
+    if context.version == 1 and deadline is not None and draft.pip_on > deadline:
+        warnings.append(Violation("pip_on", AFTER_DEADLINE, deadline))
+    if draft.learnability_result == "not_feasible" and draft.leerroute == "B" and draft.level == "B1":
+        warnings.append(Violation("leerroute", B1_NOT_FEASIBLE))
+    return warnings
+
+
+class PipWarned(ValueError):
+    """The PIP is allowed, but has warnings the klantmanager has not confirmed; nothing was saved."""
+
+    def __init__(self, warnings: list[Violation]) -> None:
+        super().__init__([w.code for w in warnings])
+        self.warnings = warnings
+
+
 class PipRefused(ValueError):
     """The PIP breaks DUO's rules; nothing was saved."""
 
@@ -191,22 +225,27 @@ def extensions_of(newcomer: Newcomer) -> list[TermExtension]:
     )
 
 
-def save_pip(newcomer: Newcomer, staff: Staff, draft: PipDraft) -> Pip | None:
+def save_pip(newcomer: Newcomer, staff: Staff, draft: PipDraft, *, confirmed: bool = False) -> Pip | None:
     """Add a new version of the PIP (earlier versions stay); commits. None when nothing changed.
 
     The file's route follows the newest version. A file still before the PIP (registered up to
     intake approved, also when the intake was done outside the app) moves to ``pip_set``; a file
     that is further along (PIP set, in route) or closed (met the obligation, exempted, moved away,
     ...) keeps its status, because a changed PIP does not undo those.
-    Raises :class:`PipRefused` when DUO's rules are broken and :class:`PipConflict` when another
-    version was saved at the same moment.
+    Raises :class:`PipRefused` when DUO's rules are broken, :class:`PipWarned` when there are
+    warnings (:func:`pip_warnings`) and the klantmanager has not ``confirmed`` them, and
+    :class:`PipConflict` when another version was saved at the same moment.
     """
     versions = versions_of(newcomer)
-    violations = check_pip(draft, PipContext.of(newcomer, versions))
+    context = PipContext.of(newcomer, versions)
+    violations = check_pip(draft, context)
     if violations:
         raise PipRefused(violations)
     if versions and draft.same_as(versions[0]):
         return None
+    warnings = pip_warnings(draft, context, newcomer.pip_deadline_on)
+    if warnings and not confirmed:
+        raise PipWarned(warnings)
     pip = Pip(
         newcomer_id=newcomer.id,
         municipality_id=newcomer.municipality_id,
@@ -325,6 +364,26 @@ def summary(newcomer: Newcomer, today: date) -> PipSummary:
     extensions = extensions_of(newcomer)
     end = term_end(versions[-1].pip_on, [e.days for e in extensions]) if versions else None
     return PipSummary(versions, extensions, end, term_flag(end, today, newcomer.status))
+
+
+INTAKE_FACTS = (
+    "reads_mother_tongue", "writes_mother_tongue", "reads_latin_script", "dutch_level", "school_years",
+    "highest_education", "health_limits",
+)  # fmt: skip
+"""The intake answers that bear on the route, level and literacy education (field ids of ``workflows/intake.py``)."""
+
+
+def intake_facts(newcomer: Newcomer) -> list[SummaryItem] | None:
+    """The answers of the submitted intake that matter for the PIP, in the staff member's language.
+
+    None when there is no submitted intake (an intake in progress can still change).
+    """
+    intake = intake_services.get_intake(newcomer)
+    if intake is None or intake.status not in ("submitted", "returned", "approved"):
+        return None
+    sections = engine.summary(intake_services.workflow(), intake_services.progress(intake), intake_services.context())
+    found = {item.field.id: item for section in sections for item in section.items}
+    return [found[field_id] for field_id in INTAKE_FACTS if field_id in found]
 
 
 def to_duo_pip(pip: Pip, newcomer: Newcomer) -> dict[str, Any]:

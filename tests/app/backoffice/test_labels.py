@@ -61,7 +61,7 @@ def test_staff_languages_keep_the_codes_and_directions(app):
 def test_the_register_form_has_no_language_preselected(english_km):
     page = english_km.get("/backoffice/newcomers/new")
     select_html = page.text.split('id="language"')[1].split("</select>")[0]
-    options = re.findall(r'<option([^>]*)>([^<]*)</option>', select_html)
+    options = re.findall(r"<option([^>]*)>([^<]*)</option>", select_html)
     assert options[0][1] == "Choose a language"
     assert 'value=""' in options[0][0]
     assert all("selected" not in attrs for attrs, _label in options[1:])

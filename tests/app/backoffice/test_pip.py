@@ -693,3 +693,76 @@ def test_estimated_hours_follow_duos_rules(client, app, staff, doelgroep, overri
     assert response.status_code == 422
     assert message in error_of(response.text, "b1_hours_estimate")
     assert versions(app, file_id) == []
+
+
+# --- warnings: allowed, but confirmed before saving; the intake's facts beside the choices ---------------
+
+
+def warning_of(html: str, field: str) -> str:
+    """The warning shown next to ``field``."""
+    match = re.search(rf'id="{field}-warning"><span class="visually-hidden">[^<]*</span>([^<]*)<', html)
+    assert match, f"no warning next to {field}"
+    return match.group(1)
+
+
+def test_a_first_pip_after_the_deadline_is_shown_again_with_a_warning_then_saved_when_confirmed(client, app, staff):
+    deadline = PIP_ON - timedelta(days=5)
+    file_id = make_file(app, pip_deadline_on=deadline)
+    response = post_pip(client, file_id, comment="Wachten op de leerbaarheidstoets")
+    assert response.status_code == 200
+    assert "10-week deadline" in warning_of(response.text, "pip_on")
+    assert "Check before saving" in response.text
+    assert 'name="save_anyway"' in response.text
+    assert "Wachten op de leerbaarheidstoets" in response.text  # nothing typed is lost
+    assert versions(app, file_id) == []
+    response = post_pip(client, file_id, comment="Wachten op de leerbaarheidstoets", save_anyway="y")
+    assert response.status_code == 302
+    assert [p.version for p in versions(app, file_id)] == [1]
+
+
+def test_a_pip_on_time_or_a_later_version_has_no_deadline_warning(client, app, staff):
+    file_id = make_file(app, pip_deadline_on=PIP_ON)
+    assert post_pip(client, file_id).status_code == 302  # on the deadline itself: on time
+    later = (PIP_ON + timedelta(days=30)).isoformat()
+    assert post_pip(client, file_id, pip_on=later, comment="Gewijzigd").status_code == 302  # version 2
+    assert [p.version for p in versions(app, file_id)] == [1, 2]
+
+
+def test_b1_route_at_b1_while_b1_is_not_feasible_warns(client, app, staff):
+    file_id = make_file(app)
+    response = post_pip(client, file_id, learnability_result="not_feasible")
+    assert response.status_code == 200
+    assert "not feasible" in warning_of(response.text, "leerroute")
+    assert versions(app, file_id) == []
+    assert post_pip(client, file_id, learnability_result="not_feasible", leerroute="Z", level="A2").status_code == 302
+    assert [p.leerroute for p in versions(app, file_id)] == ["Z"]
+
+
+def test_a_warning_confirmed_for_b1_not_feasible_saves(client, app, staff):
+    file_id = make_file(app)
+    response = post_pip(client, file_id, learnability_result="not_feasible", save_anyway="y")
+    assert response.status_code == 302
+    assert [p.learnability_result for p in versions(app, file_id)] == ["not_feasible"]
+
+
+def test_a_rule_broken_is_an_error_before_any_warning(client, app, staff):
+    file_id = make_file(app, pip_deadline_on=PIP_ON - timedelta(days=5))
+    response = post_pip(client, file_id, leerroute="Z", level="B1")
+    assert response.status_code == 422
+    assert "Level B1 is not possible with the Z-route" in error_of(response.text, "level")
+    assert "Check before saving" not in response.text
+
+
+def test_the_form_shows_the_intake_facts_that_matter(client, app, staff):
+    from tests.app.backoffice.test_casefiles import newcomer_submits
+
+    file_id = make_file(app, status="invited")
+    page = client.get(f"/backoffice/newcomers/{file_id}/pip")
+    assert "The newcomer has not submitted the intake yet." in page.text
+    newcomer_submits(app, file_id)
+    page = client.get(f"/backoffice/newcomers/{file_id}/pip")
+    facts = page.text.split('id="intake-facts"')[1].split("</aside>")[0]
+    for label in ("How well can you read in your mother tongue?", "Can you read our alphabet", "How many years"):
+        assert label in facts, label
+    assert "<bdi>9</bdi>" in facts  # school years
+    assert 'maxlength="2000"' in page.text  # the comment's limit, in the browser too

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -12,7 +13,7 @@ from app.extensions import db
 from app.models import AuthSession, Invitation, LoginChallenge, Newcomer, StatusChange
 from app.models.newcomer import PIP_TERM
 from app.models.types import utcnow
-from tests.app.backoffice.test_casefiles import VALID_BSN, make_file
+from tests.app.backoffice.test_casefiles import VALID_BSN, make_file, register
 from tests.app.backoffice.test_pip import error_of
 from tests.conftest import csrf_token, invitation_path, sign_in, staff_sign_in
 
@@ -232,3 +233,13 @@ def test_a_chosen_status_is_saved(km, app, file_id):
     response = post_status(km, file_id, status="moved_away", comment="Naar Utrecht")
     assert response.status_code == 302
     assert newcomer(app, file_id).status == "moved_away"
+
+
+def test_the_register_form_has_the_servers_limits_in_the_browser_and_messages_next_to_the_fields(km):
+    page = km.get("/backoffice/newcomers/new").text
+    assert re.search(r'id="name"[^>]*maxlength="200"|maxlength="200"[^>]*id="name"', page)
+    assert re.search(r'id="bsn"[^>]*maxlength="20"|maxlength="20"[^>]*id="bsn"', page)
+    response = register(km, name="N" * 201)
+    assert response.status_code == 422
+    assert "Write at most 200 characters." in error_of(response.text, "name")
+    assert f'value="{"N" * 201}"' in response.text

@@ -472,7 +472,7 @@ class PhoneField(Field):
         return number
 
     def format(self, value: Any, ctx: Context) -> str:
-        return format_phone(value)
+        return native_digits(format_phone(value), ctx.locale)
 
 
 def parse_phone(text: str, region: str = "NL") -> str | None:

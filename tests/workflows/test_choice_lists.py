@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from workflows.fields import CountryField, DateField, Invalid, LanguageField, MarkField, NumberField
+from workflows.fields import CountryField, DateField, Invalid, LanguageField, MarkField, NumberField, PhoneField
 from workflows.i18n import N_, Context, ascii_digits, format_number, native_digits
 
 COUNTRIES = ("SY", "TR", "ER", "YE", "AF", "IQ", "SO")
@@ -124,6 +124,7 @@ def test_persian_pages_get_one_digit_system_everywhere(locale):
         NumberField(id="n", label=N_("N")).display(12, c),
         MarkField(id="m", label=N_("M")).options(c)[9].label,
         DateField(id="d", label=N_("D")).display("1985-03-14", c),
+        PhoneField(id="p", label=N_("P")).display("+31612345601", c),
     ]
     for text in shown:
         assert not re.search(r"[0-9]", text), text

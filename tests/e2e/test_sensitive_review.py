@@ -115,7 +115,7 @@ def _seed_complete_intake(app, person_id: int) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize(("locale", "name"), [("fa", "زهرا احمدی"), ("ti", "ዮናስ ተስፋይ")])
-def test_review_in_persian_and_tigrinya_fits_a_phone(live_server, app, make_newcomer, new_phone, tmp_path, locale, name):
+def test_persian_and_tigrinya_reviews_fit_a_phone(live_server, app, make_newcomer, new_phone, tmp_path, locale, name):
     person = make_newcomer(name=name, language=locale)
     _seed_complete_intake(app, person.id)
     phone = new_phone()

@@ -20,6 +20,11 @@ def is_valid_bsn(value: str) -> bool:
     return sum(int(d) * w for d, w in zip(value, weights, strict=True)) % 11 == 0
 
 
+def optional_id(value: object) -> int | None:
+    """A choice of an id, or None when nothing is chosen (the view then says what to choose)."""
+    return None if value in (None, "") else int(value)  # type: ignore[call-overload]
+
+
 class RegisterNewcomerForm(FlaskForm):
     """A klantmanager registers a newcomer by hand."""
 
@@ -47,7 +52,7 @@ class RegisterNewcomerForm(FlaskForm):
         _l("Date settled in the municipality"), validators=[Optional(), SaneDate()], format="%Y-%m-%d"
     )
     bsn = StringField(_l("BSN (optional)"), validators=[Optional(), Length(max=20)])
-    klantmanager = SelectField(_l("Responsible klantmanager"), coerce=int, choices=[], validate_choice=False)
+    klantmanager = SelectField(_l("Responsible klantmanager"), coerce=optional_id, choices=[], validate_choice=False)
 
     e164: str = ""
 
@@ -119,7 +124,7 @@ class StatusForm(FlaskForm):
 class AssignForm(FlaskForm):
     """Give a file to another klantmanager (one of the file's municipality)."""
 
-    klantmanager = SelectField(_l("Responsible klantmanager"), coerce=int, choices=[], validate_choice=False)
+    klantmanager = SelectField(_l("Responsible klantmanager"), coerce=optional_id, choices=[], validate_choice=False)
 
 
 class IdListField(SelectMultipleField):
@@ -145,7 +150,8 @@ class BulkForm(FlaskForm):
 
     selected = IdListField(_l("Select"), coerce=int)
     action = StringField()
-    klantmanager = SelectField(_l("Assign to"), coerce=int, choices=[], validate_choice=False)
+    assignee = SelectField(_l("Assign to"), coerce=optional_id, choices=[], validate_choice=False)
+    """Named apart from the caseload's ``klantmanager`` filter, which the form carries as well."""
 
     def validate_selected(self, field: IdListField) -> None:
         """At least one row."""

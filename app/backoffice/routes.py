@@ -221,7 +221,7 @@ def _team_of(staff: Staff) -> list[Staff]:
 def _caseload_page(f: caseloads.CaseloadFilter, bulk_form: BulkForm, code: int = 200) -> ResponseReturnValue:
     staff = current_staff()
     team = _team_of(staff)
-    bulk_form.klantmanager.choices = [SelectChoice(member.id, member.name) for member in team]
+    bulk_form.assignee.choices = [SelectChoice(member.id, member.name) for member in team]
     page = caseloads.caseload(f)
     now = datetime.now(AMSTERDAM).date()
     flags = {n.id: services.deadline_flag(n, now) for n in page.items}
@@ -252,7 +252,7 @@ def bulk() -> ResponseReturnValue:
     """One action on the checked rows: send new invitations, assign to a klantmanager, export to XLSX."""
     f = _filter(request.form)
     form = BulkForm()
-    form.klantmanager.choices = [SelectChoice(member.id, member.name) for member in _team_of(current_staff())]
+    form.assignee.choices = [SelectChoice(member.id, member.name) for member in _team_of(current_staff())]
     if not form.validate_on_submit():
         return _caseload_page(f, form, 422)
     newcomers = services.files_of(form.selected.data)
@@ -263,14 +263,14 @@ def bulk() -> ResponseReturnValue:
     if form.action.data == "export":
         return _export(newcomers)
     if form.action.data == "assign":
-        if form.klantmanager.data is None:
-            form.klantmanager.errors = [_("Choose the klantmanager who takes over these files.")]
+        if form.assignee.data is None:
+            form.assignee.errors = [_("Choose the klantmanager who takes over these files.")]
             return _caseload_page(f, form, 422)
         try:
-            changed = services.assign([n for n in newcomers if not is_erased(n)], form.klantmanager.data)
+            changed = services.assign([n for n in newcomers if not is_erased(n)], form.assignee.data)
         except services.NotAKlantmanagerThere:
             db.session.rollback()
-            form.klantmanager.errors = [
+            form.assignee.errors = [
                 _("This klantmanager does not work for the municipality of every selected file. Choose another.")
             ]
             return _caseload_page(f, form, 422)

@@ -106,11 +106,7 @@ class AuditFilterForm(FlaskForm):
         _l("Actor id"),
         validators=[Optional(), NumberRange(min=1, max=MAX_ID, message=_l("An id is a whole number from 1."))],
     )
-    action = StringField(
-        _l("Action"),
-        description=_l("The action or its start, for example file. or staff.sign_in"),
-        validators=[Optional(), Length(max=40)],
-    )
+    action = SelectField(_l("Action"), choices=[], validators=[Optional()])
     record_type = StringField(_l("Record type"), validators=[Optional(), Length(max=30)])
     record_id = IntegerField(
         _l("Record id"),

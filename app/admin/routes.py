@@ -14,6 +14,7 @@ from flask_login import current_user, login_required
 from forms.admin import AuditFilterForm, GrantForm, MunicipalityForm, StaffCreateForm
 from forms.auth import ConfirmForm
 
+from .. import audit
 from ..backoffice import labels
 from ..backoffice.access import current_staff, requires, scope_request
 from ..models import Staff
@@ -44,7 +45,7 @@ def _beheerder_only() -> None:
 
 @bp.app_context_processor
 def _admin_labels() -> dict:
-    return {"actor_type_labels": ACTOR_TYPES, "result_labels": RESULTS}
+    return {"actor_type_labels": ACTOR_TYPES, "result_labels": RESULTS, "action_labels": audit.ACTIONS}
 
 
 def _page() -> int:
@@ -260,6 +261,11 @@ AUDIT_ARGS = (
 def _audit_form() -> AuditFilterForm:
     form = AuditFilterForm(request.args)
     form.actor_type.choices = [("", _("All")), *ACTOR_TYPES.items()]
+    form.action.choices = [
+        ("", _("All")),
+        *audit.ACTION_GROUPS.items(),
+        *sorted(audit.ACTIONS.items(), key=lambda item: str(item[1])),
+    ]
     form.result.choices = [("", _("All")), *RESULTS.items()]
     form.municipality.choices = [("", _("All")), *((str(i), label) for i, label in _municipality_choices())]
     return form
@@ -272,7 +278,7 @@ def _audit_filter(form: AuditFilterForm) -> services.AuditFilter:
     return services.AuditFilter(
         actor_type=form.actor_type.data or "",
         actor_id=form.actor_id.data,
-        action=(form.action.data or "").strip(),
+        action=form.action.data or "",
         record_type=(form.record_type.data or "").strip(),
         record_id=form.record_id.data,
         result=form.result.data or "",

@@ -24,6 +24,7 @@ from ..i18n import LANGUAGES
 from ..intake import services as intake_services
 from ..models import Municipality, Newcomer, Note, Staff, StatusChange
 from ..models.staff import BEHEERDER, BELEIDSMEDEWERKER, KLANTMANAGER
+from ..params import bounded_int
 from . import bp, labels, services, spreadsheet, today
 from . import caseload as caseloads
 from .access import current_staff, requires, scope_request
@@ -113,10 +114,13 @@ ALL_FILES = "all"
 
 
 def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value else None
-    except ValueError:
+    """A whole number from a query parameter within the bounds of an id (else 400); empty is None."""
+    if not value:
+        return None
+    number = bounded_int(value, low=0)
+    if number is None:
         abort(400)
+    return number
 
 
 def _cursor(value: str | None) -> str:

@@ -27,7 +27,7 @@ def staff_page(browser: Browser) -> Page:
     return context.new_page()
 
 
-def sign_in_staff(page: Page, base: str, login, problems: list[str], start: str = "/backoffice/caseload") -> None:  # noqa: ANN001, E501
+def sign_in_staff(page: Page, base: str, login, problems: list[str], start: str = "/backoffice/today") -> None:  # noqa: ANN001, E501
     page.goto(f"{base}/staff/login")
     problems += serious_violations(page)
     page.fill('[name="email"]', login.email)
@@ -62,7 +62,7 @@ def test_register_review_return_resubmit_approve(live_server, app, browser, make
     login = make_staff()
     sanne = staff_page(browser)
     sign_in_staff(sanne, live_server, login, problems)
-    problems += serious_violations(sanne)  # the empty caseload
+    problems += serious_violations(sanne)  # the empty today page
 
     sanne.goto(f"{live_server}/backoffice/newcomers/new")
     problems += serious_violations(sanne)

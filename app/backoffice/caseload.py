@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, select, union_all
 from sqlalchemy.orm import InstrumentedAttribute, aliased
@@ -142,28 +143,31 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def criteria(f: CaseloadFilter) -> list[ColumnElement[bool]]:
-    """The filters and the search as WHERE criteria (the tenancy filter adds the municipalities)."""
+def criteria(f: CaseloadFilter, on: Any = Newcomer, municipality: bool = True) -> list[ColumnElement[bool]]:
+    """The filters and the search as WHERE criteria (the tenancy filter adds the municipalities).
+
+    ``on`` is ``Newcomer`` (ORM criteria) or ``Newcomer.__table__.c`` (plain columns, see :func:`_rows`).
+    """
     where: list[ColumnElement[bool]] = []
     if f.status:
-        where.append(Newcomer.status == f.status)
-    if f.municipality_id:
-        where.append(Newcomer.municipality_id == f.municipality_id)
+        where.append(on.status == f.status)
+    if f.municipality_id and municipality:
+        where.append(on.municipality_id == f.municipality_id)
     if f.doelgroep:
-        where.append(Newcomer.doelgroep == f.doelgroep)
+        where.append(on.doelgroep == f.doelgroep)
     if f.leerroute:
-        where.append(Newcomer.leerroute == f.leerroute)
+        where.append(on.leerroute == f.leerroute)
     if f.language:
-        where.append(Newcomer.language == f.language)
+        where.append(on.language == f.language)
     if f.klantmanager_id:
-        where.append(Newcomer.klantmanager_id == f.klantmanager_id)
+        where.append(on.klantmanager_id == f.klantmanager_id)
     if f.queue:
         from .today import criteria as queue_criteria
 
         where.extend(queue_criteria(f.queue))
     if f.q:
         # ILIKE on PostgreSQL (the trigram index serves it), lower() LIKE lower() on SQLite.
-        where.append(Newcomer.name.ilike(f"%{_escape_like(f.q)}%", escape="\\"))
+        where.append(on.name.ilike(f"%{_escape_like(f.q)}%", escape="\\"))
     return where
 
 
@@ -185,16 +189,23 @@ def caseload_query(f: CaseloadFilter) -> Select:
     return select(Newcomer).where(*criteria(f)).order_by(*_order(_key(f.sort), not f.descending))
 
 
-def _segments(sort: str, cursor: tuple[int, bool], ascending: bool) -> list[list[ColumnElement[bool]]]:
+def _segments(
+    sort: str, cursor: tuple[int, bool], ascending: bool, on: Any = Newcomer
+) -> list[list[ColumnElement[bool]]]:
     """The files strictly after the cursor's file in this order, as disjoint ranges of the index.
 
     For a key (k1, ..., id) and the cursor's values (v1, ..., cid), range i holds the files equal
     to the cursor on k1..k(i-1) and after it on ki; each range is a contiguous, ordered stretch of
     the index (an index condition, no filter). The values are read by id inside the statement;
     ``empty`` says whether the cursor's nullable value is NULL (which changes the ranges' shape).
+    The ranges are on ``on``'s columns (as in :func:`criteria`); the values are ORM subqueries, so the
+    tenancy filter applies to them: another municipality's file has no values, and nothing follows it.
     """
     cursor_id, empty = cursor
     key = _key(sort)
+
+    def c(column: InstrumentedAttribute) -> Any:
+        return getattr(on, column.key)
 
     def value(column: InstrumentedAttribute) -> ColumnElement:
         return select(column).where(Newcomer.id == cursor_id).scalar_subquery()
@@ -204,47 +215,66 @@ def _segments(sort: str, cursor: tuple[int, bool], ascending: bool) -> list[list
         prefix = []
         for earlier in key[:i]:
             if _nullable(earlier) and empty:
-                prefix.append(earlier.is_(None))
+                prefix.append(c(earlier).is_(None))
             else:
-                prefix.append(earlier == (cursor_id if earlier is Newcomer.id else value(earlier)))
+                prefix.append(c(earlier) == (cursor_id if earlier is Newcomer.id else value(earlier)))
         v = cursor_id if column is Newcomer.id else value(column)
         null_here = _nullable(column) and empty
         if ascending:  # empty values last: nothing comes after an empty value but other empty values
             if not null_here:
-                segments.append([*prefix, column > v])
+                segments.append([*prefix, c(column) > v])
                 if _nullable(column):
-                    segments.append([*prefix, column.is_(None)])
+                    segments.append([*prefix, c(column).is_(None)])
         elif null_here:  # descending, empty values first: every non-empty value comes after
-            segments.append([*prefix, column.is_not(None)])
+            segments.append([*prefix, c(column).is_not(None)])
         else:
-            segments.append([*prefix, column < v])
+            segments.append([*prefix, c(column) < v])
     return segments
 
 
 def _rows(f: CaseloadFilter, ascending: bool, cursor: tuple[int, bool] | None, offset: int, limit: int) -> list:
-    """Up to ``limit`` files in this order, after the cursor or from ``offset``: one statement."""
-    where = criteria(f)
-    order = _order(_key(f.sort), ascending)
+    """Up to ``limit`` files in this order, after the cursor or from ``offset``: one statement.
+
+    With the municipalities known (a staff request), one part per municipality and range of the
+    index, each an ordered scan of at most ``offset + limit`` index entries that returns only the
+    sort key and the id (an index-only scan when the filters' columns are in the index); the outer
+    query merges the parts, keeps the first ``limit`` and only then reads those files by id. The
+    tenancy filter applies to that outer query as to any ORM query, so no other municipality's file
+    can come out. The parts read the table itself, each with its one ``municipality_id = ?``: with
+    the tenancy's ``IN (...)`` added again inside, PostgreSQL would multiply the two estimates, expect
+    a handful of rows and sort the whole municipality instead of reading the index in order.
+    """
+    key = _key(f.sort)
     allowed = current_limit()
-    municipalities = [f.municipality_id] if f.municipality_id else list(allowed) if allowed is not None else None
-    if municipalities is not None and len(municipalities) > SPLIT_LIMIT:
-        municipalities = None
-    segments = _segments(f.sort, cursor, ascending) if cursor else [[]]
-    parts = [
-        [*where, *segment, *([Newcomer.municipality_id == m] if m is not None else [])]
-        for m in (municipalities if municipalities is not None else [None])
-        for segment in segments
-    ]
+    municipalities = [f.municipality_id] if f.municipality_id else list(allowed or ())
+    if allowed is None or len(municipalities) > SPLIT_LIMIT:  # not split: ORM parts, the tenancy filter inside
+        where = criteria(f)
+        segments = _segments(f.sort, cursor, ascending) if cursor else [[]]
+        parts = [select(*key).where(*where, *segment) for segment in segments]
+    else:
+        table = Newcomer.__table__
+        where = criteria(f, on=table.c, municipality=False)
+        segments = _segments(f.sort, cursor, ascending, on=table.c) if cursor else [[]]
+        columns = [table.c[column.key] for column in key]
+        parts = [
+            select(*columns).where(table.c.municipality_id == m, *where, *segment)
+            for m in municipalities
+            for segment in segments
+        ]
     if len(parts) == 1:
-        query = select(Newcomer).where(*parts[0]).order_by(*order).offset(offset or None).limit(limit)
-        return list(db.session.scalars(query))
-    # One ordered index scan per municipality and range, each at most offset + limit long; the outer
-    # query merges them (the tenancy filter applies inside each part and outside).
-    inner = [select(Newcomer).where(*part).order_by(*order).limit(offset + limit).subquery() for part in parts]
-    merged = union_all(*(select(sub) for sub in inner)).subquery("caseload_parts")
-    row = aliased(Newcomer, merged)
-    merged_order = _order([getattr(row, column.key) for column in _key(f.sort)], ascending)
-    query = select(row).order_by(*merged_order).offset(offset or None).limit(limit)
+        found = parts[0].order_by(*_order(key, ascending)).offset(offset or None).limit(limit).subquery("page")
+    else:
+        inner = [part.order_by(*_order(key, ascending)).limit(offset + limit).subquery() for part in parts]
+        merged = union_all(*(select(sub) for sub in inner)).subquery("parts")
+        merged_key = [merged.c[column.key] for column in key]
+        found = select(merged).order_by(*_order(merged_key, ascending)).offset(offset or None).limit(limit)
+        found = found.subquery("page")
+    # The page's files by id; as an alias over plain tables, so that the tenancy filter goes on the
+    # outside only (inside, the ORM would add it to every occurrence of the table, parts included).
+    table = Newcomer.__table__
+    files = select(table).join(found, found.c.id == table.c.id).subquery("files")
+    row = aliased(Newcomer, files)
+    query = select(row).order_by(*_order([getattr(row, column.key) for column in key], ascending))
     return list(db.session.scalars(query))
 
 

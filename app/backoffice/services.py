@@ -1,4 +1,4 @@
-"""The verbs of the back office: register, invite, review, note, change status; the caseload query."""
+"""The verbs of the back office: register, invite, review, note, change status (the caseload is in ``caseload``)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from flask import current_app
 from flask_babel import gettext
-from sqlalchemy import Select, func, select
+from sqlalchemy import select
 
 from .. import audit
 from ..auth.services import create_invitation, send_invitation
@@ -20,16 +20,8 @@ from ..models.staff import KLANTMANAGER, staff_municipalities
 from ..models.types import utcnow
 from ..sms.base import SmsError
 from ..sms.services import send_now
+from .caseload import PAGE_SIZES, PER_PAGE, SORTS, CaseloadFilter, caseload, caseload_query  # noqa: F401 - moved
 from .labels import BEFORE_PIP
-
-PER_PAGE = 25
-PAGE_SIZES = (10, 25, 50, 100)
-SORTS = {
-    "deadline": Newcomer.pip_deadline_on,
-    "name": Newcomer.name,
-    "status": Newcomer.status,
-    "registered": Newcomer.created_at,
-}
 
 
 class AlreadyRegistered(ValueError):
@@ -38,47 +30,6 @@ class AlreadyRegistered(ValueError):
 
 class NotAKlantmanagerThere(ValueError):
     """The chosen assignee is not an active klantmanager of the file's municipality."""
-
-
-@dataclass(frozen=True)
-class CaseloadFilter:
-    """What the caseload shows: filters, search, sort and page (all from the query string)."""
-
-    status: str = ""
-    municipality_id: int | None = None
-    doelgroep: str = ""
-    leerroute: str = ""
-    language: str = ""
-    q: str = ""
-    sort: str = "deadline"
-    descending: bool = False
-    page: int = 1
-    per_page: int = PER_PAGE
-
-
-def caseload_query(f: CaseloadFilter) -> Select:
-    """The caseload's SELECT; the tenancy filter adds the staff member's municipalities."""
-    query = select(Newcomer)
-    if f.status:
-        query = query.where(Newcomer.status == f.status)
-    if f.municipality_id:
-        query = query.where(Newcomer.municipality_id == f.municipality_id)
-    if f.doelgroep:
-        query = query.where(Newcomer.doelgroep == f.doelgroep)
-    if f.leerroute:
-        query = query.where(Newcomer.leerroute == f.leerroute)
-    if f.language:
-        query = query.where(Newcomer.language == f.language)
-    if f.q:
-        query = query.where(func.lower(Newcomer.name).contains(f.q.lower(), autoescape=True))
-    column = SORTS.get(f.sort, Newcomer.pip_deadline_on)
-    order = column.desc() if f.descending else column.asc()
-    return query.order_by(order.nulls_last(), Newcomer.id)
-
-
-def caseload(f: CaseloadFilter):  # noqa: ANN201 - a Flask-SQLAlchemy Pagination
-    """One page of the caseload: two queries (count and rows), whatever the page size."""
-    return db.paginate(caseload_query(f), page=f.page, per_page=f.per_page, error_out=False)
 
 
 def deadline_flag(newcomer: Newcomer, today: date) -> str:

@@ -28,7 +28,15 @@ class Newcomer(TenantOwned, db.Model):
         UniqueConstraint("municipality_id", "external_id"),
         # The caseload (app/backoffice/caseload.py): one ordered index scan per municipality for each
         # sort, ending in the id so that a keyset cursor seeks into it (migration 0007).
-        Index("ix_newcomers_caseload_deadline", "municipality_id", "pip_deadline_on", "id"),
+        Index(
+            "ix_newcomers_caseload_deadline",
+            "municipality_id",
+            "pip_deadline_on",
+            "id",
+            # on PostgreSQL the filters' columns ride along (the name too, for the search): a filtered
+            # page and its count are index-only scans
+            postgresql_include=["status", "doelgroep", "leerroute", "language", "klantmanager_id", "name"],
+        ),
         Index("ix_newcomers_caseload_status", "municipality_id", "status", "pip_deadline_on", "id"),
         Index("ix_newcomers_caseload_klantmanager", "municipality_id", "klantmanager_id", "pip_deadline_on", "id"),
         Index("ix_newcomers_caseload_name", "municipality_id", "name", "id"),

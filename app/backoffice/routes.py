@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from flask import Response, abort, flash, redirect, render_template, request, session, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -66,7 +66,8 @@ def _labels() -> dict:
         "doelgroep_labels": labels.DOELGROEP,
         "role_labels": labels.ROLE,
         "language_names": {language.code: labels.language_label(language.code) for language in LANGUAGES},
-        "language_label": labels.language_label,
+        # A template global of the same name (app-wide, for the newcomer's pages too) wins over this one.
+        **({} if "language_label" in current_app.jinja_env.globals else {"language_label": labels.language_label}),
     }
 
 

@@ -111,6 +111,7 @@ def pip_form(newcomer_id: int) -> ResponseReturnValue:
         versions=versions,
         warnings={w.field: w.message() for w in warnings},
         facts=pip_services.intake_facts(newcomer),
+        learnability_labels=LABELS["learnability"],
     ), 422 if form.errors else 200
 
 

@@ -766,3 +766,10 @@ def test_the_form_shows_the_intake_facts_that_matter(client, app, staff):
         assert label in facts, label
     assert "<bdi>9</bdi>" in facts  # school years
     assert 'maxlength="2000"' in page.text  # the comment's limit, in the browser too
+
+
+def test_the_form_names_the_learnability_result_of_the_current_pip(client, app, staff):
+    file_id = make_file(app)
+    add_pip(app, file_id, PIP_ON, learnability_result="not_feasible", literacy="NVT")
+    page = client.get(f"/backoffice/newcomers/{file_id}/pip")
+    assert "Learnability test in the current PIP: B1 not feasible" in page.text

@@ -150,7 +150,7 @@ def _filter(values: Mapping[str, str]) -> caseloads.CaseloadFilter:
         per_page=per_page if per_page in caseloads.PAGE_SIZES else caseloads.PER_PAGE,
         after=_cursor(values.get("after")),
         before=_cursor(values.get("before")),
-        klantmanager_id=None if who == ALL_FILES else (int(who) if who.isdigit() else staff.id),
+        klantmanager_id=None if who == ALL_FILES else (bounded_int(who) or staff.id),
         queue=values.get("queue", "") if values.get("queue", "") in today.QUEUES else "",
     )
 

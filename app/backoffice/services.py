@@ -18,6 +18,7 @@ from ..models import casefile as status
 from ..models.intake import APPROVED, RETURNED
 from ..models.staff import KLANTMANAGER, staff_municipalities
 from ..models.types import utcnow
+from ..params import MAX_ID
 from ..sms.base import SmsError
 from ..sms.services import send_now
 from .caseload import PAGE_SIZES, PER_PAGE, SORTS, CaseloadFilter, caseload, caseload_query  # noqa: F401 - moved
@@ -223,6 +224,8 @@ def files_of(ids: list[int]) -> list[Newcomer] | None:
     """The files with these ids, in that order; ``None`` when any is not one of the staff member's."""
     if not ids:
         return []
+    if any(not 0 < i <= MAX_ID for i in ids):
+        return None
     found = {n.id: n for n in db.session.scalars(select(Newcomer).where(Newcomer.id.in_(ids)))}
     if len(found) != len(set(ids)):
         return None

@@ -202,3 +202,12 @@ def test_other_municipalities_files_cannot_be_exported(km, app, sanne, make_staf
     )
     assert response.status_code == 404
     assert audit_log(action="file.exported_xlsx") == []
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999", "2147483648", "-1", "0"])
+def test_ids_out_of_bounds_are_refused_not_a_database_error(km, app, sanne, value):
+    make_file(app, name="Amal", phone="+31612345601", klantmanager_id=sanne.id)
+    assert km.get(f"/backoffice/caseload?klantmanager={value}").status_code == 200  # my files, then
+    page = km.get("/backoffice/caseload").text
+    data = {"csrf_token": csrf_token(page), "action": "export", "selected": [value]}
+    assert km.post("/backoffice/caseload/selection", data=data).status_code == 404

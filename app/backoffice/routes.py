@@ -225,7 +225,8 @@ def _team_of(staff: Staff) -> list[Staff]:
 
 def _caseload_page(f: caseloads.CaseloadFilter, bulk_form: BulkForm, code: int = 200) -> ResponseReturnValue:
     staff = current_staff()
-    team = _team_of(staff)
+    everyone = services.team(staff.municipality_ids, with_disabled=True)
+    team = [member for member in everyone if member.disabled_at is None]
     bulk_form.assignee.choices = [SelectChoice(member.id, member.name) for member in team]
     page = caseloads.caseload(f)
     now = datetime.now(AMSTERDAM).date()
@@ -242,7 +243,8 @@ def _caseload_page(f: caseloads.CaseloadFilter, bulk_form: BulkForm, code: int =
         languages=labels.staff_languages(),
         municipalities=staff.municipalities,
         team=team,
-        team_names={member.id: member.name for member in team},
+        colleagues=everyone,
+        team_names={member.id: member.name for member in everyone},
         staff=staff,
         queue_labels=today.LABELS,
         search_form=ConfirmForm(),
@@ -301,7 +303,7 @@ def bulk() -> ResponseReturnValue:
 
 def _export(newcomers: list[Newcomer]) -> Response:
     """The selection as an XLSX download; every file in it is audited as exported."""
-    team = {member.id: member for member in services.team(current_staff().municipality_ids)}
+    team = {member.id: member for member in services.team(current_staff().municipality_ids, with_disabled=True)}
     for newcomer in newcomers:
         audit.record("file.exported_xlsx", "newcomer", newcomer.id, municipality_id=newcomer.municipality_id)
     db.session.commit()

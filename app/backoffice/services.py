@@ -188,20 +188,21 @@ def change_status(newcomer: Newcomer, staff: Staff, to_status: str, comment: str
 # -- assignment ----------------------------------------------------------------------------------
 
 
-def team(municipality_ids: tuple[int, ...]) -> list[Staff]:
-    """The active klantmanagers granted any of these municipalities, by name (one query)."""
+def team(municipality_ids: tuple[int, ...], *, with_disabled: bool = False) -> list[Staff]:
+    """The active klantmanagers granted any of these municipalities, by name (one query).
+
+    ``with_disabled`` adds those whose account is disabled: their files can still be listed and
+    handed on (when someone leaves), but nothing new is given to them.
+    """
     if not municipality_ids:
         return []
     granted = select(staff_municipalities.c.staff_id).where(
         staff_municipalities.c.municipality_id.in_(municipality_ids)
     )
-    return list(
-        db.session.scalars(
-            select(Staff)
-            .where(Staff.id.in_(granted), Staff.role == KLANTMANAGER, Staff.disabled_at.is_(None))
-            .order_by(Staff.name, Staff.id)
-        )
-    )
+    query = select(Staff).where(Staff.id.in_(granted), Staff.role == KLANTMANAGER)
+    if not with_disabled:
+        query = query.where(Staff.disabled_at.is_(None))
+    return list(db.session.scalars(query.order_by(Staff.name, Staff.id)))
 
 
 def granted_to_klantmanager(staff_id: int) -> set[int]:

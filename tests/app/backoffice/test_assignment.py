@@ -201,3 +201,20 @@ def test_deleting_a_staff_account_leaves_the_file_without_a_klantmanager(app, te
         db.session.execute(delete(Staff).where(Staff.id == team["peter"].id))
         db.session.commit()
     assert assignee(app, file_id) is None
+
+
+def test_a_disabled_colleagues_files_are_listed_and_handed_on_but_nothing_is_given_to_them(sanne, app, team):
+    from app.models.types import utcnow
+
+    file_id = make_file(app, name="Peter's", phone="+31612345601", klantmanager_id=team["peter"].id)
+    with app.app_context():
+        db.session.get(Staff, team["peter"].id).disabled_at = utcnow()
+        db.session.commit()
+    page = sanne.get("/backoffice/caseload?klantmanager=all").text
+    assert "Peter (account disabled)" in page.split('id="klantmanager"')[1].split("</select>")[0]
+    assert f'<option value="{team["peter"].id}">' not in page.split('id="assign-to"')[1].split("</select>")[0]
+    listing = sanne.get(f"/backoffice/caseload?klantmanager={team['peter'].id}").text
+    assert "Peter&#39;s" in listing
+    assert bulk(sanne, "assign", [file_id], assignee=str(team["peter"].id)).status_code == 422
+    assert bulk(sanne, "assign", [file_id], assignee=str(team["sanne"].id)).status_code == 302
+    assert assignee(app, file_id) == team["sanne"].id

@@ -337,10 +337,18 @@ def english_on_dutch_pages() -> tuple[str, ...]:
     return tuple(sorted(fragments))
 
 
+_OTHER_LANGUAGE = re.compile(r'<(\w+)\b[^>]*\slang="(?!nl")[^"]*"[^>]*>.*?</\1>', re.S)
+
+
 def visible_text(html: str) -> str:
-    """The text a reader gets from a page: its text nodes and its labelling attributes."""
+    """The Dutch text a reader gets from a page: its text nodes and its labelling attributes.
+
+    Elements marked as another language (``lang="ar"``: the language menu, a recorded SMS in the
+    newcomer's language) are left out: they are not meant to be Dutch.
+    """
     from html import unescape
 
+    html = _OTHER_LANGUAGE.sub(" ", html)
     attributes = " ".join(_ATTRIBUTE_TEXT.findall(html))
     body = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
     return _words(unescape(re.sub(r"<[^>]+>", " ", body) + " " + attributes))
@@ -362,11 +370,11 @@ def _no_english_on_dutch_pages() -> Iterator[None]:
     def check(sender: Flask, response, **_extra: object) -> None:  # noqa: ANN001
         if response.direct_passthrough or response.is_streamed or response.mimetype != "text/html":
             return
-        html = response.get_data(as_text=True)
-        if '<html lang="nl"' not in html:
-            return
         from flask import request as current
 
+        html = response.get_data(as_text=True)
+        if '<html lang="nl"' not in html or current.path.startswith("/dev/"):  # the dev inbox is English
+            return
         found.extend(f"{current.path}: {fragment!r}" for fragment in english_fragments(html))
 
     request_finished.connect(check)

@@ -7,6 +7,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from forms.dates import date_bounds
 from forms.imports import COLUMNS, REQUIRED_COLUMNS, ImportForm, too_big_message
 
 from .. import audit
@@ -29,6 +30,7 @@ def _form_page(form: ImportForm, status: int = 200) -> ResponseReturnValue:
             columns=COLUMNS,
             required=REQUIRED_COLUMNS,
             jobs=import_services.recent_jobs(staff),
+            date_bounds=date_bounds(),
         ),
         status,
     )

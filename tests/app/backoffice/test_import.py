@@ -613,6 +613,12 @@ def test_a_date_out_of_bounds_is_a_line_of_the_report_not_a_failed_import(km, ap
     assert "Verre Toekomst" not in caplog.text  # ... and never in the logs
 
 
+def test_the_upload_page_names_the_date_bounds(km):
+    page = km.get("/backoffice/import")
+    assert "Dates must be from " in page.text
+    assert "is imported, with a warning in the report." in page.text
+
+
 def test_a_duo_date_in_the_future_is_imported_with_a_warning_per_line(km, app):
     soon = (date.today() + timedelta(days=20)).isoformat()
     data = csv_bytes(

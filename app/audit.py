@@ -20,6 +20,13 @@ ACTIONS = {
     "file.assigned": _l("File assigned to a klantmanager"),
     "file.created": _l("File created"),
     "file.details_changed": _l("File details corrected"),
+    # One entry per corrected field (backoffice/details_services.py): which field, never its value.
+    "file.details_changed.name": _l("File details corrected: name"),
+    "file.details_changed.phone": _l("File details corrected: phone number"),
+    "file.details_changed.language": _l("File details corrected: language"),
+    "file.details_changed.bsn": _l("File details corrected: BSN"),
+    "file.details_changed.duo_notified_on": _l("File details corrected: date of DUO's notification"),
+    "file.details_changed.settled_on": _l("File details corrected: date settled"),
     "file.erased": _l("File erased"),
     "file.exported": _l("File exported"),
     "file.exported_xlsx": _l("Files exported to a spreadsheet"),

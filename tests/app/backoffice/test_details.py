@@ -243,3 +243,10 @@ def test_the_register_form_has_the_servers_limits_in_the_browser_and_messages_ne
     assert response.status_code == 422
     assert "Write at most 200 characters." in error_of(response.text, "name")
     assert f'value="{"N" * 201}"' in response.text
+
+
+def test_every_corrected_field_has_a_readable_name_in_the_audit_log():
+    from app.audit import ACTIONS
+    from app.backoffice.details_services import FIELDS
+
+    assert {f"file.details_changed.{field}" for field in FIELDS} <= set(ACTIONS)

@@ -4,7 +4,9 @@ It covers what the law requires of the intake (education and work in the country
 personal circumstances including health) and what municipalities ask in practice (languages and
 literacy, family and children, housing, income and debts, network, goals and availability), and
 ends with the privacy notice. Texts are plain language (B1 or simpler); sensitive steps say why we
-ask and who sees the answers.
+ask and who sees the answers. Answers marked ``sensitive=True`` (health, money, a talk without the
+partner) are shown back to staff only: the newcomer's own pages say "answered", because a phone may
+be shared.
 
 Ids are stored with the answers: never rename one, bump ``version`` instead.
 """

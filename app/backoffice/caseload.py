@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, select, union_all
@@ -96,7 +96,6 @@ class Page:
     has_next: bool
     prev_cursor: str | None = None
     next_cursor: str | None = None
-    count_limit: int = field(default=COUNT_LIMIT, repr=False)
 
     @property
     def pages(self) -> int | None:
@@ -134,7 +133,7 @@ def parse_cursor(token: str) -> tuple[int, bool] | None:
         return None
     empty = token.endswith(NULL_MARK)
     digits = token.removesuffix(NULL_MARK)
-    if not digits.isdigit() or len(digits) > 18:
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > 18:
         raise ValueError(token)
     return int(digits), empty
 

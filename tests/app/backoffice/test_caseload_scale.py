@@ -131,7 +131,7 @@ def test_a_cursor_of_another_municipality_shows_nothing_of_it(app):
         assert all(n.municipality_id == municipalities[0] for n in page.items)
 
 
-@pytest.mark.parametrize("token", ["abc", "12x", "-", "1" * 30])
+@pytest.mark.parametrize("token", ["abc", "12x", "-", "1" * 30, "١٢", "1 2"])
 def test_a_cursor_is_an_id(token):
     with pytest.raises(ValueError, match="."):
         cl.parse_cursor(token)

@@ -92,6 +92,10 @@ class Config:
     TWILIO_TIMEOUT_SECONDS = _int("TWILIO_TIMEOUT_SECONDS", 10)
     TWILIO_HTTP_CLIENT = None  # tests inject a client that talks to a local fake Twilio
 
+    # Dates typed by staff (forms/dates.py): not before the law, not far into the future
+    DATE_EARLIEST = _env("DATE_EARLIEST", "2021-01-01")
+    DATE_MAX_FUTURE_DAYS = _int("DATE_MAX_FUTURE_DAYS", 366)
+
     # Privacy: files in a final status are anonymised this long after (flask purge-expired)
     RETENTION_YEARS = _int("RETENTION_YEARS", 5)
 

@@ -55,7 +55,7 @@ def test_signals_and_actions_come_before_the_answers(klantmanager, app):
         "Wants a talk without their partner",
         "Has debts (or is not sure) and would like help",
         "Needs childcare during lessons",
-        "Answered that they could not answer the questions as well as they could",
+        "Answered &#34;no&#34; to &#34;Did you answer the questions as well as you could?&#34;",
         "Approve the intake",
         "Return with a question",
         "Record the PIP",

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import login_required
+from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from wtforms import SelectChoice
 
@@ -100,7 +100,12 @@ def overview() -> ResponseReturnValue:
     return render_template("backoffice/overview.html", table=table, statuses=list(labels.STATUS))
 
 
-SEARCH_KEY = "caseload_search"
+def _set_search(q: str | None) -> None:
+    """Keep the name searched for on the server-side session (never in the cookie, the URL or a log)."""
+    auth_session = current_user._get_current_object()
+    if auth_session.caseload_search != q:
+        auth_session.caseload_search = q
+        db.session.commit()
 KEEP_SEARCH = "kept"
 """The caseload's own forms and links carry ``kept=1``; any other way in (the navigation, a link on
 another page) starts without the name searched for earlier."""
@@ -143,7 +148,7 @@ def _filter(values: Mapping[str, str]) -> caseloads.CaseloadFilter:
         doelgroep=values.get("doelgroep", "") if values.get("doelgroep", "") in labels.DOELGROEP else "",
         leerroute=values.get("leerroute", "") if values.get("leerroute", "") in ("B", "Z", "O") else "",
         language=values.get("language", "") if values.get("language", "") in _LANGUAGE_CODES else "",
-        q=session.get(SEARCH_KEY, ""),
+        q=current_user.caseload_search or "",
         sort=values.get("sort", "deadline") if values.get("sort") in caseloads.SORTS else "deadline",
         descending=values.get("order") == "desc",
         page=max(1, _int(values.get("page")) or 1),
@@ -203,10 +208,10 @@ def caseload_url(f: caseloads.CaseloadFilter, **changes: object) -> str:
 @bp.post("/caseload/search")
 @requires(KLANTMANAGER)
 def search() -> ResponseReturnValue:
-    """Search by name: the name is kept in the session, never in the URL (nor so in access logs)."""
+    """Search by name: the name is kept in the server-side session, never in the URL or the cookie."""
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    session[SEARCH_KEY] = request.form.get("q", "").strip()[:100]
+    _set_search(request.form.get("q", "").strip()[:100] or None)
     return redirect(caseload_url(_filter(request.form)))
 
 
@@ -215,7 +220,7 @@ def search() -> ResponseReturnValue:
 def caseload() -> ResponseReturnValue:
     """The klantmanager's files: filters, search, sorting, pages, the 10-week deadline flagged."""
     if request.args.get(KEEP_SEARCH) != "1":
-        session.pop(SEARCH_KEY, None)
+        _set_search(None)
     return _caseload_page(_filter(request.args), BulkForm(formdata=None))
 
 

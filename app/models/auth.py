@@ -52,6 +52,9 @@ class AuthSession(db.Model, UserMixin):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    caseload_search: Mapped[str | None] = mapped_column(String(100))
+    """The name a klantmanager last searched for: kept here, so it dies with the session, and never
+    in the (signed, not encrypted) cookie, a URL or a log."""
 
     newcomer: Mapped[Newcomer | None] = relationship(lazy="joined")
     staff: Mapped[Staff | None] = relationship(lazy="joined")

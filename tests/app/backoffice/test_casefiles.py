@@ -182,6 +182,17 @@ def test_caseload_search_is_not_sql(klantmanager, app):
     assert "1 file" in search(klantmanager, "'").text
 
 
+def session_cookie_text(client) -> str:  # noqa: ANN001
+    """What the signed (not encrypted) session cookie carries, decoded."""
+    import base64
+    import zlib
+
+    value = client.get_cookie("intake_session").value
+    payload = value.split(".")[1 if value.startswith(".") else 0]
+    raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    return (zlib.decompress(raw) if value.startswith(".") else raw).decode()
+
+
 def newcomer_submits(app, person_id: int) -> object:  # noqa: ANN001
     from tests.conftest import Person
 
@@ -304,4 +315,5 @@ def test_search_keeps_filters_and_the_name_stays_out_of_urls(klantmanager, app):
     assert "Yonas Tesfay" in page.text
     assert "Yonas Other" not in page.text
     assert "yonas" not in "".join(re.findall(r'href="([^"]+)"', page.text)).lower()
+    assert "yonas" not in session_cookie_text(klantmanager).lower()  # kept on the server, not in the cookie
     assert "Yonas Other" in search(klantmanager, "").text  # an empty search clears it

@@ -121,8 +121,12 @@ def day(klantmanager_id: int | None, *, limit: int = SHORT_LIST, now: datetime |
     """
     now = now or utcnow()
     where = {queue: criteria(queue, now=now) for queue in QUEUES}
-    counting = select(*(func.coalesce(func.sum(case((and_(*where[q]), 1), else_=0)), 0) for q in QUEUES))
-    counts = db.session.execute(_scoped(counting.select_from(Newcomer), klantmanager_id)).one()
+    counting = (
+        select(*(func.coalesce(func.sum(case((and_(*where[q]), 1), else_=0)), 0) for q in QUEUES))
+        .select_from(Newcomer)
+        .where(Newcomer.status.in_(BEFORE_PIP))  # every queue is of files before the PIP: read only those
+    )
+    counts = db.session.execute(_scoped(counting, klantmanager_id)).one()
     queues = []
     for queue, count in zip(QUEUES, counts, strict=True):
         files: list[Newcomer] = []

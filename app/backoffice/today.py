@@ -77,18 +77,14 @@ def criteria(queue: str, *, now: datetime | None = None, today: date | None = No
 
 
 def _ordered(queue: str, query):  # noqa: ANN001, ANN202 - a Select
-    """The today page's order: the longest waiting first, the nearest deadline first."""
-    if queue in (REVIEW, RETURNED_STALE):
-        since = (
-            select(IntakeSession.submitted_at if queue == REVIEW else IntakeSession.reviewed_at)
-            .where(IntakeSession.newcomer_id == Newcomer.id)
-            .correlate(Newcomer)
-            .scalar_subquery()
-        )
-        return query.order_by(since.asc().nulls_last(), Newcomer.id)
-    if queue == DEADLINE:
-        return query.order_by(Newcomer.pip_deadline_on.asc(), Newcomer.id)
-    return query.order_by(Newcomer.created_at.asc(), Newcomer.id)
+    """A review queue's order: the longest waiting first (since the intake came in, or went back)."""
+    since = (
+        select(IntakeSession.submitted_at if queue == REVIEW else IntakeSession.reviewed_at)
+        .where(IntakeSession.newcomer_id == Newcomer.id)
+        .correlate(Newcomer)
+        .scalar_subquery()
+    )
+    return query.order_by(since.asc().nulls_last(), Newcomer.id)
 
 
 @dataclass(frozen=True)
@@ -115,23 +111,35 @@ def _scoped(query, klantmanager_id: int | None):  # noqa: ANN001, ANN202 - a Sel
 
 
 def day(klantmanager_id: int | None, *, limit: int = SHORT_LIST, now: datetime | None = None) -> list[Queue]:
-    """Every queue with its count and first ``limit`` files: 1 + len(QUEUES) queries in all.
+    """Every queue with its count and first ``limit`` files, in a constant number of statements.
 
     ``klantmanager_id`` limits it to that klantmanager's files; ``None`` shows the whole team's.
+    The review queues (ordered by when the intake came in or went back) are counted together in one
+    statement and listed with one each; the deadline and invitation queues are the caseload's own
+    first page for that queue (by deadline, by registration), two statements each, read per
+    municipality along the caseload's indexes, so their lists are exactly the top of the linked page.
     """
+    from .caseload import CaseloadFilter, caseload
+
     now = now or utcnow()
-    where = {queue: criteria(queue, now=now) for queue in QUEUES}
+    reviews = (REVIEW, RETURNED_STALE)
+    where = {queue: criteria(queue, now=now) for queue in reviews}
     counting = (
-        select(*(func.coalesce(func.sum(case((and_(*where[q]), 1), else_=0)), 0) for q in QUEUES))
+        select(*(func.coalesce(func.sum(case((and_(*where[q]), 1), else_=0)), 0) for q in reviews))
         .select_from(Newcomer)
-        .where(Newcomer.status.in_(BEFORE_PIP))  # every queue is of files before the PIP: read only those
+        .where(Newcomer.status.in_((status.INTAKE_SUBMITTED, status.RETURNED)))
     )
-    counts = db.session.execute(_scoped(counting, klantmanager_id)).one()
+    counts = dict(zip(reviews, db.session.execute(_scoped(counting, klantmanager_id)).one(), strict=True))
     queues = []
-    for queue, count in zip(QUEUES, counts, strict=True):
-        files: list[Newcomer] = []
-        if count:
-            query = _ordered(queue, _scoped(select(Newcomer).where(*where[queue]), klantmanager_id))
-            files = list(db.session.scalars(query.limit(limit)))
-        queues.append(Queue(queue, int(count), files))
+    for queue in QUEUES:
+        if queue in reviews:
+            files: list[Newcomer] = []
+            if counts[queue]:
+                query = _ordered(queue, _scoped(select(Newcomer).where(*where[queue]), klantmanager_id))
+                files = list(db.session.scalars(query.limit(limit)))
+            queues.append(Queue(queue, int(counts[queue]), files))
+        else:
+            sort = "deadline" if queue == DEADLINE else "registered"
+            page = caseload(CaseloadFilter(queue=queue, klantmanager_id=klantmanager_id, sort=sort, per_page=limit))
+            queues.append(Queue(queue, page.total, list(page.items)))
     return queues

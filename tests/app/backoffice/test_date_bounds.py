@@ -75,7 +75,7 @@ def test_every_date_field_has_the_bounds(cls, name):
 @pytest.mark.parametrize("value", [FAR, "1900-01-01", "2020-12-31"])
 @pytest.mark.parametrize(("cls", "name"), ALL_DATE_FIELDS, ids=lambda v: getattr(v, "__name__", v))
 def test_every_date_field_refuses_a_date_out_of_bounds(app, cls, name, value):
-    with app.test_request_context():
+    with app.test_request_context(headers={"Accept-Language": "en"}):
         if cls is NotificationRowForm:
             form = cls({name: value}, [], [])
         else:

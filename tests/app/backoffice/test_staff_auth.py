@@ -137,7 +137,7 @@ def test_disabling_an_account_ends_its_sessions(client, app, make_staff):
         db.session.commit()
         assert db.session.scalar(select(AuthSession.ended_at).where(AuthSession.staff_id == login.id)) is not None
     assert client.get("/backoffice/caseload").status_code == 302
-    assert WRONG in post_login(app.test_client(), login.email, "a long new password 123").text
+    assert WRONG in post_login(client, login.email, "a long new password 123").text
 
 
 def test_reset_password_gives_a_new_one_time_password(app, make_staff):

@@ -24,7 +24,7 @@ from ..i18n import LANGUAGES
 from ..intake import services as intake_services
 from ..models import Municipality, Newcomer, Note, Staff, StatusChange
 from ..models.staff import BEHEERDER, BELEIDSMEDEWERKER, KLANTMANAGER
-from ..params import bounded_int
+from ..params import MAX_ID, bounded_int
 from . import bp, labels, services, spreadsheet, today
 from . import caseload as caseloads
 from .access import current_staff, requires, scope_request
@@ -116,6 +116,7 @@ _FILTER_ARGS = (
 )  # fmt: skip
 """The only query parameters the caseload reads, and so the only ones its links and forms carry."""
 ALL_FILES = "all"
+UNASSIGNED = "none"
 """``klantmanager=all``: the whole team's files; no ``klantmanager``: the staff member's own."""
 
 
@@ -130,9 +131,12 @@ def _int(value: str | None) -> int | None:
 
 
 def _cursor(value: str | None) -> str:
+    """A cursor from the query string (a file's id, see ``caseload.cursor_of``) within an id's bounds, else 400."""
     try:
-        caseloads.parse_cursor(value or "")
+        parsed = caseloads.parse_cursor(value or "")
     except ValueError:
+        abort(400)
+    if parsed is not None and parsed[0] > MAX_ID:  # PostgreSQL's integer would refuse the query: a 500
         abort(400)
     return value or ""
 
@@ -155,7 +159,8 @@ def _filter(values: Mapping[str, str]) -> caseloads.CaseloadFilter:
         per_page=per_page if per_page in caseloads.PAGE_SIZES else caseloads.PER_PAGE,
         after=_cursor(values.get("after")),
         before=_cursor(values.get("before")),
-        klantmanager_id=None if who == ALL_FILES else (bounded_int(who) or staff.id),
+        klantmanager_id=None if who in (ALL_FILES, UNASSIGNED) else (bounded_int(who) or staff.id),
+        unassigned=who == UNASSIGNED,
         queue=values.get("queue", "") if values.get("queue", "") in today.QUEUES else "",
     )
 
@@ -175,7 +180,9 @@ def _args(f: caseloads.CaseloadFilter) -> dict[str, str]:
         "sort": "" if f.sort == "deadline" else f.sort,
         "order": "desc" if f.descending else "",
         "per_page": "" if f.per_page == caseloads.PER_PAGE else str(f.per_page),
-        "klantmanager": "" if f.klantmanager_id == staff.id else str(f.klantmanager_id or ALL_FILES),
+        "klantmanager": (
+            "" if f.klantmanager_id == staff.id else UNASSIGNED if f.unassigned else str(f.klantmanager_id or ALL_FILES)
+        ),
         "queue": f.queue,
     }
     return {key: value for key, value in args.items() if value}
@@ -336,6 +343,7 @@ def today_page() -> ResponseReturnValue:
     return render_template(
         "backoffice/today.html",
         queues=today.day(None if whole_team else staff.id),
+        unassigned=today.unassigned_count(),
         whole_team=whole_team,
         today=datetime.now(AMSTERDAM).date(),
     )

@@ -211,3 +211,11 @@ def test_ids_out_of_bounds_are_refused_not_a_database_error(km, app, sanne, valu
     page = km.get("/backoffice/caseload").text
     data = {"csrf_token": csrf_token(page), "action": "export", "selected": [value]}
     assert km.post("/backoffice/caseload/selection", data=data).status_code == 404
+
+
+@pytest.mark.parametrize("cursor", ["2147483648", "9999999999", "99999999999999999-", "999999999999999999"])
+@pytest.mark.parametrize("direction", ["after", "before"])
+def test_a_cursor_beyond_an_id_is_a_bad_request_not_a_database_error(km, direction, cursor):
+    """PostgreSQL's ``integer`` refuses 2**31 and beyond: such a cursor is a 400, never a 500."""
+    assert km.get(f"/backoffice/caseload?{direction}={cursor}").status_code == 400
+    assert km.get(f"/backoffice/caseload?{direction}=2147483647").status_code == 200

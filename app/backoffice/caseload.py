@@ -65,6 +65,8 @@ class CaseloadFilter:
     language: str = ""
     klantmanager_id: int | None = None
     """Only this klantmanager's files ("my files")."""
+    unassigned: bool = False
+    """Only files that nobody is responsible for (to hand out)."""
     queue: str = ""
     """Only the files of one of the today page's queues (``app.backoffice.today.QUEUES``)."""
     q: str = ""
@@ -160,6 +162,8 @@ def criteria(f: CaseloadFilter, on: Any = Newcomer, municipality: bool = True) -
         where.append(on.language == f.language)
     if f.klantmanager_id:
         where.append(on.klantmanager_id == f.klantmanager_id)
+    elif f.unassigned:
+        where.append(on.klantmanager_id.is_(None))
     if f.queue:
         from .today import criteria as queue_criteria
 

@@ -143,3 +143,9 @@ def day(klantmanager_id: int | None, *, limit: int = SHORT_LIST, now: datetime |
             page = caseload(CaseloadFilter(queue=queue, klantmanager_id=klantmanager_id, sort=sort, per_page=limit))
             queues.append(Queue(queue, page.total, list(page.items)))
     return queues
+
+
+def unassigned_count(limit: int = 1000) -> int:
+    """How many of the team's files nobody is responsible for (counted up to ``limit`` + 1), to hand out."""
+    ids = select(Newcomer.id).where(Newcomer.klantmanager_id.is_(None)).limit(limit + 1).subquery()
+    return int(db.session.scalar(select(func.count()).select_from(ids)) or 0)

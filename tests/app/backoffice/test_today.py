@@ -220,3 +220,23 @@ def test_the_today_page_costs_the_same_few_queries_however_full_the_queues(sanne
     with app.app_context():
         assert db.session.scalar(select(Newcomer.id).where(Newcomer.name == "R35")) is not None
     assert many <= 10
+
+
+def test_unassigned_files_are_pointed_out_and_listed_for_handing_out(sanne_client, sanne, app, make_staff):
+    make_staff(codes=("0420",))
+    due(app, None, "Nobody's file", 30)
+    due(app, sanne.id, "Sanne's file", 30)
+    make_file(app, "0420", name="Elsewhere unassigned", phone=phone(), status="invited", klantmanager_id=None)
+    page = sanne_client.get("/backoffice/today")
+    assert "1 file has no klantmanager yet: hand it out." in page.text
+    assert 'href="/backoffice/caseload?klantmanager=none"' in page.text
+    listed = caseload_names(sanne_client, "klantmanager=none")
+    assert listed == {"Nobody's file"}
+    caseload = sanne_client.get("/backoffice/caseload?klantmanager=none")
+    assert '<option value="none" selected>' in caseload.text
+    assert "klantmanager=none" in caseload.text  # its own links keep the choice
+
+
+def test_no_unassigned_notice_when_every_file_has_a_klantmanager(sanne_client, sanne, app):
+    due(app, sanne.id, "Sanne's file", 30)
+    assert "no klantmanager yet" not in sanne_client.get("/backoffice/today").text

@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
+from app.params import MAX_ID, bounded_int
 from workflows.fields import parse_phone
 
 from .dates import SaneDate
@@ -21,8 +22,22 @@ def is_valid_bsn(value: str) -> bool:
 
 
 def optional_id(value: object) -> int | None:
-    """A choice of an id, or None when nothing is chosen (the view then says what to choose)."""
-    return None if value in (None, "") else int(value)  # type: ignore[call-overload]
+    """A choice of an id, or None when nothing is chosen (the view then says what to choose).
+
+    Anything but a whole number within an id's bounds is a ValueError (the field says it is not a
+    valid choice): beyond 2**31 - 1 PostgreSQL's ``integer`` would refuse the query, a 500.
+    """
+    if value in (None, ""):
+        return None
+    if isinstance(value, int):
+        number = value
+    else:
+        number = bounded_int(value)
+        if number is None:
+            raise ValueError(value)
+    if not 0 < number <= MAX_ID:
+        raise ValueError(value)
+    return number
 
 
 class RegisterNewcomerForm(FlaskForm):

@@ -218,3 +218,28 @@ def test_a_disabled_colleagues_files_are_listed_and_handed_on_but_nothing_is_giv
     assert bulk(sanne, "assign", [file_id], assignee=str(team["peter"].id)).status_code == 422
     assert bulk(sanne, "assign", [file_id], assignee=str(team["sanne"].id)).status_code == 302
     assert assignee(app, file_id) == team["sanne"].id
+
+
+@pytest.mark.parametrize("value", ["2147483648", "9999999999", "9" * 30, "-1", "0", "١", "1.5"])
+def test_an_assignee_beyond_an_id_is_a_message_not_a_database_error(sanne, app, team, value):
+    """On every form that chooses a klantmanager: PostgreSQL's ``integer`` refuses 2**31 (a 500 before)."""
+    file_id = make_file(app, klantmanager_id=team["peter"].id)
+    token = csrf_token(sanne.get(f"/backoffice/newcomers/{file_id}").text)
+    on_file = sanne.post(
+        f"/backoffice/newcomers/{file_id}/klantmanager", data={"csrf_token": token, "klantmanager": value}
+    )
+    assert on_file.status_code == 422
+    assert 'id="klantmanager-error"' in on_file.text
+    assert bulk(sanne, "assign", [file_id], assignee=value).status_code == 422
+    assert register(sanne, klantmanager=value).status_code == 422
+    assert assignee(app, file_id) == team["peter"].id
+
+
+@pytest.mark.parametrize("value", ["2147483648", "9" * 30, "-1", "0", "١", " 1_0 "])
+def test_a_chosen_id_is_within_an_ids_bounds(value):
+    from forms.backoffice import optional_id
+
+    with pytest.raises(ValueError, match="."):
+        optional_id(value)
+    assert optional_id("2147483647") == 2**31 - 1
+    assert optional_id("") is None

@@ -34,7 +34,7 @@ class SecondFactorForm(FlaskForm):
     def validate_code(self, field: StringField) -> None:
         """Six digits (spaces allowed) or a recovery code like 1a2b3c-4d5e6f."""
         value = re.sub(r"\s", "", ascii_digits(field.data or "")).lower()
-        if not (re.fullmatch(r"\d{6}", value) or re.fullmatch(r"[0-9a-f]{6}-[0-9a-f]{6}", value)):
+        if not (re.fullmatch(r"[0-9]{6}", value) or re.fullmatch(r"[0-9a-f]{6}-[0-9a-f]{6}", value)):
             raise ValidationError(_l("A code has 6 digits; a recovery code looks like 1a2b3c-4d5e6f."))
         field.data = value
 

@@ -44,6 +44,14 @@ def test_no_serious_accessibility_violations_on_intake_pages(live_server, app, m
     problems += serious_violations(page)  # review
     page.locator("main form button[type=submit]").click()
     problems += serious_violations(page)  # done
+    page.goto(live_server + "/intake/sent")
+    problems += serious_violations(page)  # what was sent, read-only
+
+    # Another page language: the next page asks whether SMS should follow it.
+    page.locator(".language-menu summary").click()
+    page.locator(".language-menu button[value=tr]").click()
+    assert page.locator(".message-language").count() == 1
+    problems += serious_violations(page)
 
     for path in ("/", "/login"):
         anonymous = new_phone()

@@ -76,6 +76,7 @@ def configure_blueprints(app: Flask) -> None:
     from .intake import bp as intake_bp
     from .main import bp as main_bp
     from .main.errors import register as register_errors
+    from .sms.webhooks import bp as sms_webhooks_bp
     from .staff import bp as staff_bp
 
     app.register_blueprint(main_bp)
@@ -84,6 +85,7 @@ def configure_blueprints(app: Flask) -> None:
     app.register_blueprint(staff_bp)
     app.register_blueprint(backoffice_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(sms_webhooks_bp)
     if app.config["BENCH_ROUTES"]:
         from .bench import bp as bench_bp
 

@@ -92,13 +92,23 @@ def register(app: Flask) -> None:
         """Create or find a newcomer and print a new invitation URL (last line)."""
         newcomer, link = invite(name, phone, gemeente, language)
         if sms:
-            message, error = send_invitation(newcomer, link)
-            if error is not None:
-                click.echo(f"SMS not sent: {error.kind} ({error.code}); the link below still works", err=True)
-            else:
-                click.echo(f"SMS {message.status}")
+            message = send_invitation(newcomer, link)
+            click.echo(f"SMS queued (outbox message {message.id}); a running `flask worker` sends it")
         db.session.commit()
         click.echo(link)
+
+    @app.cli.command("worker")
+    @click.option("--once", is_flag=True, help="Send what is due now, then exit (for cron).")
+    @click.option("--max-seconds", type=click.FloatRange(min=0), default=None, help="Stop after this long.")
+    def worker(once: bool, max_seconds: float | None) -> None:
+        """Send the SMS outbox (and run queued jobs) until stopped; SIGTERM finishes the message in hand."""
+        from .outbox.worker import Worker
+
+        runner = Worker(app)
+        runner.install_signal_handlers()
+        click.echo(f"worker {runner.worker_id} started", err=True)
+        sent = runner.run(once=once, max_seconds=max_seconds)
+        click.echo(f"worker {runner.worker_id} stopped; {sent} sent", err=True)
 
     @app.cli.command("add-municipality")
     @click.option("--code", required=True, help="4-digit CBS gemeentecode.")

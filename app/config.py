@@ -91,6 +91,28 @@ class Config:
     TWILIO_FROM = _env("TWILIO_FROM")
     TWILIO_TIMEOUT_SECONDS = _int("TWILIO_TIMEOUT_SECONDS", 10)
     TWILIO_HTTP_CLIENT = None  # tests inject a client that talks to a local fake Twilio
+    TWILIO_API_BASE_URL = _env("TWILIO_API_BASE_URL", "https://api.twilio.com")
+    """For load and fault tests only: a local Twilio stand-in (docs/deployment.md)."""
+    SMS_WEBHOOK_MAX_BYTES = _int("SMS_WEBHOOK_MAX_BYTES", 16 * 1024)
+    SMS_WEBHOOK_LIMIT = _env("SMS_WEBHOOK_LIMIT", "600 per minute")
+
+    # The outbox worker (app/outbox/worker.py, docs/outbox.md)
+    OUTBOX_BATCH = _int("OUTBOX_BATCH", 20)
+    """Rows one worker claims at a time."""
+    OUTBOX_LEASE_SECONDS = _int("OUTBOX_LEASE_SECONDS", 120)
+    """How long a claim holds; a row still ``sending`` after it belonged to a worker that died."""
+    OUTBOX_POLL_SECONDS = float(_env("OUTBOX_POLL_SECONDS", "5"))
+    """How long an idle worker sleeps between looks (PostgreSQL wakes it at once with NOTIFY)."""
+    OUTBOX_PRIORITY_POLL_SECONDS = float(_env("OUTBOX_PRIORITY_POLL_SECONDS", "0.5"))
+    """On SQLite (no NOTIFY): how often an idle worker looks for login codes."""
+    OUTBOX_RETRY_BASE_SECONDS = _int("OUTBOX_RETRY_BASE_SECONDS", 30)
+    OUTBOX_RETRY_MAX_SECONDS = _int("OUTBOX_RETRY_MAX_SECONDS", 3600)
+    OUTBOX_DEFAULT_TTL = timedelta(hours=_int("OUTBOX_DEFAULT_TTL_HOURS", 72))
+    """A notice not sent within this is expired, not sent late."""
+    OUTBOX_LOOKUP_TRIES = _int("OUTBOX_LOOKUP_TRIES", 5)
+    """How often a worker asks Twilio about a message in doubt before calling it unknown."""
+    HEALTH_MAX_DUE_AGE_SECONDS = _int("HEALTH_MAX_DUE_AGE_SECONDS", 300)
+    """/healthz answers 503 when the oldest due message has waited longer."""
 
     # Dates typed by staff (forms/dates.py): not before the law, not far into the future
     DATE_EARLIEST = _env("DATE_EARLIEST", "2021-01-01")

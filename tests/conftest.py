@@ -123,10 +123,40 @@ def client(app: Flask) -> FlaskClient:
     return browser
 
 
+class OutboxSms:
+    """The test app's fake sender, read after the outbox worker has sent what is due.
+
+    Reading ``sent`` first runs the real worker code once in this process (``drain``): requests
+    only queue messages, as in production, and the worker is what talks to the sender.
+    """
+
+    def __init__(self, app: Flask) -> None:
+        object.__setattr__(self, "app", app)
+        object.__setattr__(self, "sender", app.extensions["sms_sender"])
+
+    @property
+    def sent(self) -> list[tuple[str, str]]:
+        drain_outbox(self.app)
+        return self.sender.sent
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.sender, name)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        setattr(self.sender, name, value)
+
+
+def drain_outbox(app: Flask) -> int:
+    """Send every due outbox row through the app's sender (the worker's own code); how many were sent."""
+    from app.outbox.worker import drain
+
+    return drain(app, "test-worker")
+
+
 @pytest.fixture
-def sms(app: Flask):  # noqa: ANN201
-    """The fake SMS sender of the test app: ``sms.sent`` lists (to, body)."""
-    return app.extensions["sms_sender"]
+def sms(app: Flask) -> OutboxSms:
+    """The fake SMS sender of the test app: ``sms.sent`` lists (to, body) once the outbox is sent."""
+    return OutboxSms(app)
 
 
 @dataclass(frozen=True)
@@ -176,7 +206,7 @@ def newcomer(make_newcomer: Callable[..., Person]) -> Person:
 
 
 def wait_for_sms() -> None:
-    """Wait for the SMS that requests handed to background threads (login codes)."""
+    """Wait for work handed to background threads (named ``sms-...``)."""
     for thread in threading.enumerate():
         if thread.name.startswith("sms-"):
             thread.join(timeout=10)

@@ -20,7 +20,6 @@ from forms.auth import CodeForm, ConfirmForm, PhoneForm
 from workflows.fields import parse_phone
 
 from ..extensions import db, limiter, login
-from ..sms.services import in_background
 from . import bp, services
 
 
@@ -71,10 +70,8 @@ def login_page() -> ResponseReturnValue:
         return redirect(url_for("intake.resume"))
     form = PhoneForm()
     if form.validate_on_submit():
-        code_request = services.request_code(form.e164)
+        code_request = services.request_code(form.e164)  # the SMS is queued for the worker
         session["challenge"] = code_request.challenge.public_id
-        # A thread for unknown numbers too (it finds nobody to send to): the same cost either way.
-        in_background(services.send_code, code_request.newcomer_id, code_request.code, name="login-code")
         return redirect(url_for("auth.code"))
     return render_template("auth/login.html", form=form), 422 if form.errors else 200
 

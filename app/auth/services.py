@@ -14,9 +14,11 @@ from sqlalchemy import select, update
 
 from ..extensions import db
 from ..models import AuthSession, Invitation, LoginChallenge, Newcomer, OutboundMessage, Staff
+from ..models.message import CODES, NOTICES
 from ..models.types import utcnow
-from ..sms.base import SmsError
-from ..sms.services import invitation_text, login_code_text, send_now
+from ..outbox import compose
+from ..outbox.rules import cancel_when
+from ..sms.services import invitation_text, login_code_text, queue_for
 
 
 def digest(value: str) -> str:
@@ -31,36 +33,85 @@ def _serializer() -> URLSafeTimedSerializer:
 
 # -- invitations -------------------------------------------------------------------------------
 
+INVITATION_TOKEN_BYTES = 12
+"""16 characters of URL-safe base64 (96 random bits): the link stays under 60 characters with a
+30-character base URL, as an SMS needs."""
+
 
 def create_invitation(newcomer: Newcomer) -> str:
-    """A new single-use invitation link for ``newcomer``; earlier unused ones stop working."""
+    """A new single-use invitation link for ``newcomer``; earlier unused ones stop working.
+
+    The link is ``<PUBLIC_BASE_URL>/i/<token>``: a random token of which only the keyed hash is
+    stored, so neither the database nor a copied link of someone else leads anywhere.
+    """
+    return issue_invitation(newcomer)[1]
+
+
+def issue_invitation(newcomer: Newcomer) -> tuple[Invitation, str]:
+    """Like :func:`create_invitation`, also returning the invitation row (the SMS's cause)."""
     now = utcnow()
     db.session.execute(
         update(Invitation)
         .where(Invitation.newcomer_id == newcomer.id, Invitation.used_at.is_(None), Invitation.revoked_at.is_(None))
         .values(revoked_at=now)
     )
-    invitation = Invitation(newcomer=newcomer, expires_at=now + current_app.config["INVITATION_TTL"])
+    token = secrets.token_urlsafe(INVITATION_TOKEN_BYTES)
+    invitation = Invitation(
+        newcomer=newcomer, token_hash=digest(token), expires_at=now + current_app.config["INVITATION_TTL"]
+    )
     db.session.add(invitation)
     db.session.flush()
-    token = _serializer().dumps({"i": invitation.id, "n": secrets.token_urlsafe(8)})
-    # Built without a request: the CLI and (later) background jobs invite too.
+    # Built without a request: the CLI and the worker's import job invite too.
     path = current_app.url_map.bind("localhost").build("auth.invitation", {"token": token})
-    return current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
+    return invitation, current_app.config["PUBLIC_BASE_URL"].rstrip("/") + path
 
 
-def send_invitation(newcomer: Newcomer, link: str) -> tuple[OutboundMessage, SmsError | None]:
-    """Record the invitation SMS (the link masked in the record), send it now; the error, if any."""
-    return send_now(newcomer, "invitation", invitation_text, link)
+def queue_invitation(newcomer: Newcomer, invitation: Invitation, link: str) -> OutboundMessage:
+    """Queue the invitation SMS (the link masked in the record) in the current transaction.
+
+    Its cause is the invitation: the same invitation is never queued twice, and a revoked, used
+    or expired one is cancelled at send time (:func:`_invitation_gone`).
+    """
+    return queue_for(
+        newcomer,
+        "invitation",
+        NOTICES,
+        invitation_text(newcomer.municipality.name),
+        secret=link,
+        cause=("invitation", invitation.id),
+        expires_at=invitation.expires_at,
+    )
+
+
+def send_invitation(newcomer: Newcomer, link: str) -> OutboundMessage:
+    """Queue the invitation SMS for the invitation ``link`` names (see :func:`queue_invitation`)."""
+    token = link.rstrip("/").rsplit("/", 1)[-1]
+    invitation = db.session.scalar(select(Invitation).where(Invitation.token_hash == digest(token)))
+    if invitation is None:
+        raise ValueError("not a link of an invitation")
+    return queue_invitation(newcomer, invitation, link)
+
+
+@cancel_when("invitation")
+def _invitation_gone(message: OutboundMessage) -> str | None:
+    invitation = db.session.get(Invitation, message.cause_id) if message.cause_id else None
+    if invitation is None or invitation.revoked_at or invitation.used_at:
+        return "invitation_not_usable"
+    return None
 
 
 def find_invitation(token: str) -> Invitation | None:
     """The usable invitation a link's token names, or ``None`` (bad, expired, used or revoked)."""
-    try:
-        data = _serializer().loads(token, max_age=int(current_app.config["INVITATION_TTL"].total_seconds()))
-        invitation = db.session.get(Invitation, int(data["i"]))
-    except (BadSignature, KeyError, TypeError, ValueError):
-        return None
+    if "." in token:  # a signed link from before migration 0010, valid until it expires
+        try:
+            data = _serializer().loads(token, max_age=int(current_app.config["INVITATION_TTL"].total_seconds()))
+            invitation = db.session.get(Invitation, int(data["i"]))
+        except (BadSignature, KeyError, TypeError, ValueError):
+            return None
+        if invitation is not None and invitation.token_hash is not None:
+            return None
+    else:
+        invitation = db.session.scalar(select(Invitation).where(Invitation.token_hash == digest(token)))
     if invitation is None or invitation.used_at or invitation.revoked_at or invitation.expires_at <= utcnow():
         return None
     return invitation
@@ -86,44 +137,60 @@ def redeem_invitation(token: str) -> AuthSession | None:
 
 @dataclass(frozen=True)
 class CodeRequest:
-    """A code challenge, and (for a known number only) whom to send which code."""
+    """A code challenge, and (for a known number only) whom the code SMS is queued for."""
 
     challenge: LoginChallenge
     newcomer_id: int | None = None
-    code: str = ""
 
 
 def request_code(phone: str) -> CodeRequest:
-    """Start a code challenge for an E.164 number, known or not: the same database work either way.
+    """Start a code challenge for an E.164 number, known or not, and queue the SMS; committed.
 
-    The SMS is recorded and sent by :func:`send_code`, after the response (in the background), so
-    neither the work nor the wait tells an outsider whether the number is known.
+    The code SMS is an outbox row in the same transaction as the challenge (a login code is
+    worthless after its 10 minutes, so the row expires with it), at the highest priority: a
+    worker sends it within a second or two. For an unknown number nothing is queued, but the same
+    statement runs with a condition that is never true, so that neither the work nor the wait
+    tells an outsider whether the number is known.
     """
-    newcomer_id = db.session.scalar(select(Newcomer.id).where(Newcomer.phone == phone))
+    newcomer = db.session.scalar(select(Newcomer).where(Newcomer.phone == phone))
     public_id = secrets.token_urlsafe(32)
     code = f"{secrets.randbelow(10**6):06d}"
     challenge = LoginChallenge(
         public_id=public_id,
-        newcomer_id=newcomer_id,
+        newcomer_id=newcomer.id if newcomer else None,
         code_hash=digest(f"{public_id}:{code}"),
         expires_at=utcnow() + current_app.config["LOGIN_CODE_TTL"],
     )
     db.session.add(challenge)
+    db.session.flush()
+    if newcomer is not None:
+        queue_for(
+            newcomer,
+            "login_code",
+            CODES,
+            login_code_text,
+            secret=code,
+            cause=("login_challenge", challenge.id),
+            expires_at=challenge.expires_at,
+        )
+    else:
+        compose("nl", login_code_text, code)  # the same work as the real message
+        db.session.execute(
+            select(OutboundMessage.id).where(OutboundMessage.idempotency_key == f"login_code:{public_id}")
+        )
+        db.session.execute(
+            update(OutboundMessage).where(OutboundMessage.id == -1).values(status=OutboundMessage.status)
+        )
     db.session.commit()
-    return CodeRequest(challenge, newcomer_id, code if newcomer_id is not None else "")
+    return CodeRequest(challenge, newcomer.id if newcomer else None)
 
 
-def send_code(newcomer_id: int | None, code: str) -> None:
-    """Record the login-code SMS (code masked) and send it now, in the newcomer's language.
-
-    Called for unknown numbers too (``newcomer_id`` None), so that both cost a lookup.
-    """
-    newcomer = db.session.get(Newcomer, newcomer_id) if newcomer_id is not None else None
-    if newcomer is None:
-        db.session.execute(select(Newcomer.id).where(Newcomer.id == -1))  # the lookup a known number costs
-        return
-    send_now(newcomer, "login_code", login_code_text, code)
-    db.session.commit()
+@cancel_when("login_code")
+def _challenge_gone(message: OutboundMessage) -> str | None:
+    challenge = db.session.get(LoginChallenge, message.cause_id) if message.cause_id else None
+    if challenge is None or challenge.used_at or challenge.attempts >= current_app.config["LOGIN_CODE_MAX_ATTEMPTS"]:
+        return "code_not_usable"
+    return None
 
 
 WRONG = "wrong"
@@ -191,9 +258,7 @@ def load_session(token: str) -> AuthSession | None:
     config = current_app.config
     # Staff see many people's files: their sessions end sooner than a newcomer's own.
     idle = config["STAFF_SESSION_IDLE_TIMEOUT"] if auth_session.staff_id else config["SESSION_IDLE_TIMEOUT"]
-    if now - auth_session.last_seen_at > idle or (
-        now - auth_session.created_at > config["SESSION_MAX_AGE"]
-    ):
+    if now - auth_session.last_seen_at > idle or (now - auth_session.created_at > config["SESSION_MAX_AGE"]):
         auth_session.ended_at = now
         db.session.commit()
         return None

@@ -296,11 +296,12 @@ def bulk() -> ResponseReturnValue:
         flash(ngettext("%(num)d file assigned.", "%(num)d files assigned.", changed), "info")
     else:
         result = services.invite_all(newcomers, current_staff())
-        flash(ngettext("%(num)d invitation SMS sent.", "%(num)d invitation SMS sent.", result.sent), "info")
-        if result.failed:
-            flash(
-                ngettext("%(num)d SMS could not be sent.", "%(num)d SMS could not be sent.", result.failed), "warning"
-            )
+        flash(
+            ngettext(
+                "%(num)d invitation SMS is on its way.", "%(num)d invitation SMS are on their way.", result.queued
+            ),
+            "info",
+        )
         if result.skipped:
             flash(
                 ngettext(
@@ -379,7 +380,7 @@ def register() -> ResponseReturnValue:
     form = _register_form()
     if form.validate_on_submit():
         try:
-            newcomer, error = services.register(
+            newcomer, _message = services.register(
                 current_staff(),
                 name=form.name.data,
                 phone=form.e164,
@@ -400,13 +401,7 @@ def register() -> ResponseReturnValue:
         except PermissionError:
             abort(404)
         else:
-            if error is None:
-                flash(_("Registered. The invitation SMS has been sent."), "info")
-            else:
-                flash(
-                    _("Registered, but the invitation SMS could not be sent: %(reason)s", reason=error.user_message),
-                    "warning",
-                )
+            flash(_("Registered. The invitation SMS is on its way; its status shows under Messages."), "info")
             return redirect(url_for("backoffice.file", newcomer_id=newcomer.id))
     return render_template("backoffice/register.html", form=form), 422 if form.errors else 200
 
@@ -494,11 +489,8 @@ def resend_invitation(newcomer_id: int) -> ResponseReturnValue:
     newcomer = _file_or_404(newcomer_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    error = services.invite(newcomer, current_staff())
-    if error is None:
-        flash(_("A new invitation SMS has been sent."), "info")
-    else:
-        flash(_("The invitation SMS could not be sent: %(reason)s", reason=error.user_message), "warning")
+    services.invite(newcomer, current_staff())
+    flash(_("A new invitation SMS is on its way; its status shows under Messages."), "info")
     return redirect(url_for("backoffice.file", newcomer_id=newcomer.id))
 
 
@@ -526,17 +518,11 @@ def return_intake(newcomer_id: int) -> ResponseReturnValue:
         flash(form.question.errors[0] if form.question.errors else _("Please write your question."), "warning")
         return redirect(url_for("backoffice.file", newcomer_id=newcomer.id))
     try:
-        error = services.return_with_question(newcomer, current_staff(), form.question.data)
+        services.return_with_question(newcomer, current_staff(), form.question.data)
     except ValueError:
         flash(_("Only a submitted intake can be returned."), "warning")
     else:
-        if error is None:
-            flash(_("The intake was returned; the newcomer got an SMS."), "info")
-        else:
-            flash(
-                _("The intake was returned, but the SMS could not be sent: %(reason)s", reason=error.user_message),
-                "warning",
-            )
+        flash(_("The intake was returned; the newcomer gets an SMS."), "info")
     return redirect(url_for("backoffice.file", newcomer_id=newcomer.id))
 
 

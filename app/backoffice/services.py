@@ -10,17 +10,17 @@ from flask_babel import gettext
 from sqlalchemy import select
 
 from .. import audit
-from ..auth.services import create_invitation, send_invitation
+from ..auth.services import issue_invitation, queue_invitation
 from ..casefiles import set_status
 from ..extensions import db
 from ..models import IntakeSession, Newcomer, Note, Staff, StatusChange
 from ..models import casefile as status
 from ..models.intake import APPROVED, RETURNED
+from ..models.message import NOTICES, OutboundMessage
 from ..models.staff import KLANTMANAGER, staff_municipalities
 from ..models.types import utcnow
 from ..params import MAX_ID
-from ..sms.base import SmsError
-from ..sms.services import send_now
+from ..sms.services import queue_for
 from .caseload import PAGE_SIZES, PER_PAGE, SORTS, CaseloadFilter, caseload, caseload_query  # noqa: F401 - moved
 from .labels import BEFORE_PIP
 
@@ -94,8 +94,8 @@ def record_registration(newcomer: Newcomer, staff: Staff, actor: tuple[str, int 
         audit.record("file.assigned", "newcomer", newcomer.id, municipality_id=newcomer.municipality_id, actor=actor)
 
 
-def register(staff: Staff, **fields: object) -> tuple[Newcomer, SmsError | None]:
-    """Register a newcomer by hand and send the invitation SMS in their language."""
+def register(staff: Staff, **fields: object) -> tuple[Newcomer, OutboundMessage]:
+    """Register a newcomer by hand and queue the invitation SMS in their language."""
     if fields["municipality_id"] not in staff.municipality_ids:
         raise PermissionError("municipality not granted")
     if fields.get("klantmanager_id") is None:
@@ -112,20 +112,21 @@ def register(staff: Staff, **fields: object) -> tuple[Newcomer, SmsError | None]
     return newcomer, invite(newcomer, staff)
 
 
-def invite(newcomer: Newcomer, staff: Staff) -> SmsError | None:
-    """A new invitation link by SMS (earlier links stop working); commits."""
-    _message, error = send_invitation(newcomer, create_invitation(newcomer))
-    if error is None and newcomer.status == status.REGISTERED:
+def invite(
+    newcomer: Newcomer, staff: Staff, *, actor: tuple[str, int] | None = None, commit: bool = True
+) -> OutboundMessage:
+    """A new invitation link, its SMS queued in the same transaction (earlier links stop working).
+
+    The file is ``invited`` from then on; whether the SMS arrived shows on the file's messages.
+    """
+    invitation, link = issue_invitation(newcomer)
+    message = queue_invitation(newcomer, invitation, link)
+    if newcomer.status == status.REGISTERED:
         set_status(newcomer, status.INVITED, actor_id=staff.id)
-    audit.record(
-        "file.invited",
-        "newcomer",
-        newcomer.id,
-        municipality_id=newcomer.municipality_id,
-        result=audit.OK if error is None else audit.FAILED,
-    )
-    db.session.commit()
-    return error
+    audit.record("file.invited", "newcomer", newcomer.id, municipality_id=newcomer.municipality_id, actor=actor)
+    if commit:
+        db.session.commit()
+    return message
 
 
 def intake_of(newcomer: Newcomer) -> IntakeSession | None:
@@ -145,12 +146,17 @@ def approve(newcomer: Newcomer, staff: Staff) -> bool:
     return True
 
 
-def intake_returned_text(link: str) -> str:
+def intake_returned_text(municipality: str, link: str) -> str:
     """The SMS telling a newcomer their intake came back with a question (no personal data in it)."""
-    return gettext("Your klantmanager has a question about your intake. Sign in to answer: %(link)s", link=link)
+    return gettext(
+        "Municipality of %(municipality)s: your klantmanager has a question about your intake. "
+        "Sign in to answer: %(link)s",
+        municipality=municipality,
+        link=link,
+    )
 
 
-def return_with_question(newcomer: Newcomer, staff: Staff, question: str) -> SmsError | None:
+def return_with_question(newcomer: Newcomer, staff: Staff, question: str) -> OutboundMessage:
     """Return a submitted intake with a question; the newcomer gets an SMS in their language."""
     intake = intake_of(newcomer)
     if intake is None or newcomer.status != status.INTAKE_SUBMITTED:
@@ -159,9 +165,16 @@ def return_with_question(newcomer: Newcomer, staff: Staff, question: str) -> Sms
     set_status(newcomer, status.RETURNED, actor_id=staff.id)
     audit.record("intake.returned", "newcomer", newcomer.id, municipality_id=newcomer.municipality_id)
     link = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + "/login"
-    _message, error = send_now(newcomer, "intake_returned", lambda _secret: intake_returned_text(link), "")
+    message = queue_for(
+        newcomer,
+        "intake_returned",
+        NOTICES,
+        lambda _secret: intake_returned_text(newcomer.municipality.name, link),
+        cause=("intake_session", intake.id),
+        key=f"intake_returned:{intake.id}:{intake.reviewed_at.isoformat()}",
+    )
     db.session.commit()
-    return error
+    return message
 
 
 def add_note(newcomer: Newcomer, staff: Staff, body: str) -> None:
@@ -259,10 +272,9 @@ INVITABLE = (status.REGISTERED, status.INVITED, status.INTAKE_IN_PROGRESS, statu
 
 @dataclass(frozen=True)
 class BulkInvitations:
-    """What a bulk invitation did: sent, failed (the SMS could not be sent), skipped (not invitable)."""
+    """What a bulk invitation did: queued (an SMS each, sent by the worker), skipped (not invitable)."""
 
-    sent: int
-    failed: int
+    queued: int
     skipped: int
 
 
@@ -270,12 +282,11 @@ def invite_all(newcomers: list[Newcomer], staff: Staff) -> BulkInvitations:
     """A new invitation for each file that can still use one (erased files and later statuses are skipped)."""
     from .privacy_services import is_erased
 
-    sent = failed = skipped = 0
+    queued = skipped = 0
     for newcomer in newcomers:
         if newcomer.status not in INVITABLE or is_erased(newcomer):
             skipped += 1
-        elif invite(newcomer, staff) is None:
-            sent += 1
         else:
-            failed += 1
-    return BulkInvitations(sent, failed, skipped)
+            invite(newcomer, staff)
+            queued += 1
+    return BulkInvitations(queued, skipped)

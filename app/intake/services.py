@@ -20,8 +20,9 @@ from ..i18n import current_language, formatting_locale
 from ..models import IntakeSession, Newcomer
 from ..models.casefile import INTAKE_IN_PROGRESS, INTAKE_SUBMITTED, INVITED, REGISTERED
 from ..models.intake import SUBMITTED
+from ..models.message import NOTICES
 from ..models.types import utcnow
-from ..sms.services import send_now
+from ..sms.services import queue_for
 
 INTAKE = "brede_intake"
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -98,7 +99,7 @@ def receipt_text(municipality: str) -> str:
 
 def submit(intake: IntakeSession) -> bool:
     """Send the intake in (then read-only for the newcomer) and confirm it by SMS; ``False`` when
-    it is not complete. A failed SMS does not undo the submit: its error is on the message row."""
+    it is not complete. The SMS is queued in the same transaction; the worker sends it."""
     if intake.is_submitted:
         return True
     if not engine.is_complete(workflow(), progress(intake)):
@@ -108,6 +109,13 @@ def submit(intake: IntakeSession) -> bool:
     newcomer = intake.newcomer
     set_status(newcomer, INTAKE_SUBMITTED)
     municipality = newcomer.municipality.name
-    send_now(newcomer, "intake_received", lambda _secret: receipt_text(municipality), "")
+    queue_for(
+        newcomer,
+        "intake_received",
+        NOTICES,
+        lambda _secret: receipt_text(municipality),
+        cause=("intake_session", intake.id),
+        key=f"intake_received:{intake.id}:{intake.submitted_at.isoformat()}",
+    )
     db.session.commit()
     return True

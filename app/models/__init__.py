@@ -5,7 +5,7 @@ from .auth import AuthSession, LoginChallenge
 from .casefile import Note, StatusChange
 from .imports import ImportJob as ImportJob
 from .intake import IntakeSession
-from .message import DevSms, OutboundMessage
+from .message import DevSms, OutboundEvent, OutboundMessage, SmsOptOut, WorkerHeartbeat
 from .municipality import Municipality
 from .newcomer import Invitation, Newcomer
 from .pip import Pip, TermExtension
@@ -22,11 +22,14 @@ __all__ = [
     "Newcomer",
     "Note",
     "OneTimeReveal",
+    "OutboundEvent",
     "OutboundMessage",
     "Pip",
     "Staff",
     "StaffRecoveryCode",
     "StaffSignIn",
+    "SmsOptOut",
     "StatusChange",
     "TermExtension",
+    "WorkerHeartbeat",
 ]

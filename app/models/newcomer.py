@@ -65,6 +65,10 @@ class Newcomer(TenantOwned, db.Model):
         ForeignKey("staff_members.id", ondelete="SET NULL"), index=True
     )
     """The responsible klantmanager; empty when nobody is (yet), or when their account was deleted."""
+    sms_unreachable_code: Mapped[str | None] = mapped_column(String(20))
+    """Twilio's permanent error for this number (e.g. 21614: not a mobile number); cleared when the
+    number changes. The file page explains it in plain Dutch."""
+    sms_unreachable_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -83,11 +87,13 @@ class Newcomer(TenantOwned, db.Model):
 
 
 class Invitation(db.Model):
-    """A single-use sign-in link sent to a newcomer; the link carries a signed id."""
+    """A single-use sign-in link sent to a newcomer: ``/i/<token>``, a random token stored hashed,
+    short enough for an SMS (invitations from before migration 0010 carry a signed id instead)."""
 
     __tablename__ = "invitations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     newcomer_id: Mapped[int] = mapped_column(ForeignKey("newcomers.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())

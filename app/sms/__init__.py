@@ -28,6 +28,7 @@ def _build_sender(app: Flask) -> SmsSender:
             from_number=app.config.get("TWILIO_FROM"),
             timeout=app.config["TWILIO_TIMEOUT_SECONDS"],
             http_client=app.config.get("TWILIO_HTTP_CLIENT"),
+            base_url=app.config.get("TWILIO_API_BASE_URL"),
         )
     raise RuntimeError(f"SMS_BACKEND must be console, fake or twilio, not {backend!r}")
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import DevSms, Newcomer, OutboundMessage
-from app.sms.base import INVALID_NUMBER, OPTED_OUT, REJECTED, UNAVAILABLE, SmsError
+from app.sms.base import IN_DOUBT, INVALID_NUMBER, OPTED_OUT, REJECTED, UNAVAILABLE, SmsError
 from app.sms.twilio_sender import TwilioSmsSender
 from tests.conftest import csrf_token, wait_for_sms
 from tests.fake_twilio import FakeTwilio, start
@@ -52,11 +52,13 @@ def test_twilio_errors_become_clear_kinds(twilio, code, kind, app):
         assert caught.value.user_message  # a sentence for the person, in their language
 
 
-def test_twilio_time_out_is_unavailable(twilio):
+def test_twilio_time_out_after_sending_is_in_doubt(twilio):
+    """The request reached Twilio but no answer came: the outbox must ask before sending again."""
     twilio.delay = 1.5
     with pytest.raises(SmsError) as caught:
         sender(twilio, timeout=0.5).send("+31612345601", "hi")
-    assert caught.value.kind == UNAVAILABLE
+    assert caught.value.kind == IN_DOUBT
+    assert not caught.value.permanent
 
 
 def test_error_messages_are_translated(app):

@@ -99,11 +99,29 @@ def test_same_phone_twice_is_refused(klantmanager):
 
 def test_resend_invitation(klantmanager, app, sms):
     register(klantmanager)
+    assert len(sms.sent) == 1  # the worker sent the first invitation
     file_id = newcomer_id(app)
     page = klantmanager.get(f"/backoffice/newcomers/{file_id}")
     klantmanager.post(f"/backoffice/newcomers/{file_id}/invitation", data={"csrf_token": csrf_token(page.text)})
     assert len(sms.sent) == 2
     assert sms.sent[0][1] != sms.sent[1][1]  # a new link
+
+
+def test_an_invitation_replaced_before_it_was_sent_is_cancelled_not_sent(klantmanager, app, sms):
+    from app.models import OutboundMessage
+
+    register(klantmanager)
+    file_id = newcomer_id(app)
+    page = klantmanager.get(f"/backoffice/newcomers/{file_id}")
+    klantmanager.post(f"/backoffice/newcomers/{file_id}/invitation", data={"csrf_token": csrf_token(page.text)})
+    assert len(sms.sent) == 1  # only the link that still works
+    with app.app_context():
+        statuses = [m.status for m in db.session.scalars(select(OutboundMessage).order_by(OutboundMessage.id))]
+        reasons = [
+            m.events[-1].detail for m in db.session.scalars(select(OutboundMessage).order_by(OutboundMessage.id))
+        ]
+    assert statuses == ["cancelled", "sent"]
+    assert reasons[0] == "invitation_not_usable"
 
 
 def make_file(

@@ -127,7 +127,7 @@ def test_checked_rows_get_new_invitations_and_others_are_skipped(km, app, sanne,
     assert response.status_code == 302
     assert [to for to, _body in sms.sent] == ["+31612345601"]
     after = km.get(response.headers["Location"]).text
-    assert "1 invitation SMS sent." in after
+    assert "1 invitation SMS is on its way." in after
     assert "1 file skipped" in after
     assert untouched
 

@@ -168,13 +168,13 @@ def request_code(phone: str) -> CodeRequest:
             newcomer,
             "login_code",
             CODES,
-            login_code_text,
+            login_code_text(newcomer.municipality.name),
             secret=code,
             cause=("login_challenge", challenge.id),
             expires_at=challenge.expires_at,
         )
     else:
-        compose("nl", login_code_text, code)  # the same work as the real message
+        compose("nl", login_code_text("Hoorn"), code)  # the same work as the real message
         db.session.execute(
             select(OutboundMessage.id).where(OutboundMessage.idempotency_key == f"login_code:{public_id}")
         )

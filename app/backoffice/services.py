@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import current_app
-from flask_babel import gettext
 from sqlalchemy import select
 
 from .. import audit
@@ -20,6 +19,7 @@ from ..models.message import NOTICES, OutboundMessage
 from ..models.staff import KLANTMANAGER, staff_municipalities
 from ..models.types import utcnow
 from ..params import MAX_ID
+from ..sms import texts
 from ..sms.services import queue_for
 from .caseload import PAGE_SIZES, PER_PAGE, SORTS, CaseloadFilter, caseload, caseload_query  # noqa: F401 - moved
 from .labels import BEFORE_PIP
@@ -146,16 +146,6 @@ def approve(newcomer: Newcomer, staff: Staff) -> bool:
     return True
 
 
-def intake_returned_text(municipality: str, link: str) -> str:
-    """The SMS telling a newcomer their intake came back with a question (no personal data in it)."""
-    return gettext(
-        "Municipality of %(municipality)s: your klantmanager has a question about your intake. "
-        "Sign in to answer: %(link)s",
-        municipality=municipality,
-        link=link,
-    )
-
-
 def return_with_question(newcomer: Newcomer, staff: Staff, question: str) -> OutboundMessage:
     """Return a submitted intake with a question; the newcomer gets an SMS in their language."""
     intake = intake_of(newcomer)
@@ -169,7 +159,7 @@ def return_with_question(newcomer: Newcomer, staff: Staff, question: str) -> Out
         newcomer,
         "intake_returned",
         NOTICES,
-        lambda _secret: intake_returned_text(newcomer.municipality.name, link),
+        lambda _secret: texts.intake_returned(newcomer.municipality.name, link),
         cause=("intake_session", intake.id),
         key=f"intake_returned:{intake.id}:{intake.reviewed_at.isoformat()}",
     )

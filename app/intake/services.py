@@ -22,6 +22,7 @@ from ..models.casefile import INTAKE_IN_PROGRESS, INTAKE_SUBMITTED, INVITED, REG
 from ..models.intake import SUBMITTED
 from ..models.message import NOTICES
 from ..models.types import utcnow
+from ..sms import texts
 from ..sms.services import queue_for
 
 INTAKE = "brede_intake"
@@ -91,12 +92,6 @@ def save_step(intake: IntakeSession, step_id: str, values: dict, channel: str = 
     return new
 
 
-def receipt_text(municipality: str) -> str:
-    """The SMS confirming a sent intake: it names the sender, so it does not read like phishing, and
-    holds no personal data and no link (two SMS segments at most, also in Arabic script)."""
-    return gettext("Municipality of %(municipality)s: we received your intake. Thank you!", municipality=municipality)
-
-
 def submit(intake: IntakeSession) -> bool:
     """Send the intake in (then read-only for the newcomer) and confirm it by SMS; ``False`` when
     it is not complete. The SMS is queued in the same transaction; the worker sends it."""
@@ -113,7 +108,7 @@ def submit(intake: IntakeSession) -> bool:
         newcomer,
         "intake_received",
         NOTICES,
-        lambda _secret: receipt_text(municipality),
+        lambda _secret: texts.intake_received(municipality),
         cause=("intake_session", intake.id),
         key=f"intake_received:{intake.id}:{intake.submitted_at.isoformat()}",
     )

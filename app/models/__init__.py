@@ -3,6 +3,7 @@
 from .audit import AuditEvent
 from .auth import AuthSession, LoginChallenge
 from .casefile import Note, StatusChange
+from .conversation import ConversationMessage, UnknownSenderCount, WebhookReceipt
 from .imports import ImportJob as ImportJob
 from .intake import IntakeSession
 from .message import DevSms, OutboundEvent, OutboundMessage, SmsOptOut, WorkerHeartbeat
@@ -14,6 +15,7 @@ from .staff import OneTimeReveal, Staff, StaffRecoveryCode, StaffSignIn
 __all__ = [
     "AuditEvent",
     "AuthSession",
+    "ConversationMessage",
     "DevSms",
     "IntakeSession",
     "Invitation",
@@ -31,5 +33,7 @@ __all__ = [
     "SmsOptOut",
     "StatusChange",
     "TermExtension",
+    "UnknownSenderCount",
+    "WebhookReceipt",
     "WorkerHeartbeat",
 ]

@@ -25,6 +25,9 @@ from ..models.message import (
 from ..models.types import utcnow
 
 Check = Callable[[OutboundMessage], str | None]
+
+FORGET_NUMBER_KINDS = {"unknown_number_reply"}
+"""Kinds whose number is wiped from the row once it is final (nothing is kept of unknown numbers)."""
 _BY_KIND: dict[str, list[Check]] = {}
 
 

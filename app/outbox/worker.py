@@ -41,7 +41,7 @@ from ..models.types import utcnow
 from ..sms import get_sender
 from ..sms.base import IN_DOUBT, SmsError
 from . import callback_url, real_body, validity_seconds
-from .rules import advance, cancel_reason, mark_number
+from .rules import FORGET_NUMBER_KINDS, advance, cancel_reason, mark_number
 
 log = logging.getLogger("app.outbox")
 
@@ -336,6 +336,8 @@ class Worker:
         message.claimed_by = message.lease_until = None
         if status != QUEUED:
             message.secret_sealed = None
+            if message.kind in FORGET_NUMBER_KINDS:
+                message.to_phone = ""  # an answer to a number nobody knows: keep nothing of it
         advance(message, status, "worker", error_code=error_code, detail=detail)
         db.session.commit()
 

@@ -5,27 +5,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from flask_babel import gettext
-
 from ..models import Newcomer
 from ..models.message import OutboundMessage
 from ..outbox import SECRET_MASK, queue_sms
+from . import texts
 
 __all__ = ["SECRET_MASK", "invitation_text", "login_code_text", "queue_for"]
 
 
-def login_code_text(code: str) -> str:
-    """The login-code SMS in the current language (short: Arabic SMS hold 70 characters)."""
-    return gettext("Your code: %(code)s. Valid for 10 minutes. Do not share it.", code=code)
+def login_code_text(municipality: str) -> Callable[[str], str]:
+    """The login-code SMS in the current language, around its code."""
+    return lambda code: texts.login_code(municipality, code)
 
 
 def invitation_text(municipality: str) -> Callable[[str], str]:
     """The invitation SMS in the current language, naming the municipality, around its link."""
-    return lambda link: gettext(
-        "Municipality of %(municipality)s: welcome! Start your civic integration intake here: %(link)s",
-        municipality=municipality,
-        link=link,
-    )
+    return lambda link: texts.invitation(municipality, link)
 
 
 def queue_for(

@@ -345,17 +345,6 @@ def test_a_failed_receipt_sms_does_not_undo_the_submit(signed_in, app, sms):
     assert stored(app).status == "submitted"
 
 
-def test_the_receipt_fits_two_sms_segments_in_every_language(app):
-    from app.i18n import LANGUAGES
-    from app.intake.services import receipt_text
-
-    for language in LANGUAGES:
-        with app.test_request_context(), force_locale(language.code):
-            body = receipt_text("Súdwest-Fryslân")
-        ucs2 = any(ord(ch) > 0x7F for ch in body)
-        assert len(body) <= (134 if ucs2 else 306), (language.code, body)
-
-
 def test_after_submitting_the_newcomer_can_read_but_not_change_what_they_sent(signed_in):
     assert signed_in.get("/intake/sent").headers["Location"] == "/intake/about_you"  # nothing sent yet
     complete(signed_in)

@@ -63,7 +63,7 @@ def invitation(municipality: str, link: str) -> str:
     )
 
 
-@sms_text("intake_returned", link=LONGEST_LINK)
+@sms_text("intake_returned", link="https://intake.example-gemeente.nl/login")
 def intake_returned(municipality: str, link: str) -> str:
     """The intake came back with a question (the question itself is read signed in)."""
     return gettext(

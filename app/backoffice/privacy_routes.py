@@ -19,9 +19,9 @@ from workflows import engine
 
 from ..i18n import BY_CODE, DEFAULT
 from ..intake import services as intake_services
-from ..models.message import FAILED, QUEUED, SENT
 from ..models.staff import KLANTMANAGER
 from ..models.types import utcnow
+from ..sms.reasons import STATUS_LABELS
 from . import bp, privacy_services
 from .access import requires
 from .routes import _file_or_404
@@ -32,7 +32,12 @@ MESSAGE_KINDS = {
     "intake_returned": _l("Question about the intake"),
     "intake_received": _l("Intake received"),
 }
-MESSAGE_STATUSES = {QUEUED: _l("Waiting to be sent"), SENT: _l("Sent"), FAILED: _l("Not delivered")}
+OPT_OUT_LABELS = {
+    "all": _l("all SMS that you can stop"),
+    "reminders": _l("reminders"),
+    "surveys": _l("surveys"),
+    "notices": _l("notices"),
+}
 
 
 def export_language(newcomer: object) -> str:
@@ -87,7 +92,8 @@ def export_page(newcomer_id: int) -> ResponseReturnValue:
             made_at=utcnow(),
             language=language,
             message_kinds=MESSAGE_KINDS,
-            message_statuses=MESSAGE_STATUSES,
+            message_statuses=STATUS_LABELS,
+            opt_out_labels=OPT_OUT_LABELS,
         )
 
 

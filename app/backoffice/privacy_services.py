@@ -8,8 +8,9 @@ notification id; emptied). The language is reset to ``nl``: no report needs it, 
 the municipality and the dates it narrows down who it was.
 
 Deleted: the intake (all answers, and the klantmanager's question), every note, every recorded SMS
-(including the dev inbox's copy), and every invitation, login challenge and session of the
-newcomer, so they can no longer sign in (and are signed out at once).
+with its status history (including the dev inbox's copy; a queued one is thereby never sent), the
+file's conversation, the SMS opt-outs and the unreachable-number mark, and every invitation, login
+challenge and session of the newcomer, so they can no longer sign in (and are signed out at once).
 
 Kept, because the progress reports count them and none of it names a person: the municipality,
 the doelgroep and the current status; the status history (from, to, when, which staff member; its
@@ -36,14 +37,17 @@ from ..extensions import db
 from ..models import (
     AuditEvent,
     AuthSession,
+    ConversationMessage,
     DevSms,
     IntakeSession,
     Invitation,
     LoginChallenge,
     Newcomer,
     Note,
+    OutboundEvent,
     OutboundMessage,
     Pip,
+    SmsOptOut,
     StatusChange,
     TermExtension,
 )
@@ -103,6 +107,8 @@ class Held:
     pips: list[Pip]
     extensions: list[TermExtension]
     messages: list[OutboundMessage]
+    conversation: list[ConversationMessage]
+    opt_outs: list[SmsOptOut]
     events: list[AuditEvent]
 
 
@@ -134,6 +140,16 @@ def gather(newcomer: Newcomer) -> Held:
             db.session.scalars(
                 select(OutboundMessage).where(OutboundMessage.newcomer_id == newcomer_id).order_by(OutboundMessage.id)
             )
+        ),
+        conversation=list(
+            db.session.scalars(
+                select(ConversationMessage)
+                .where(ConversationMessage.newcomer_id == newcomer_id)
+                .order_by(ConversationMessage.created_at, ConversationMessage.id)
+            )
+        ),
+        opt_outs=list(
+            db.session.scalars(select(SmsOptOut).where(SmsOptOut.newcomer_id == newcomer_id).order_by(SmsOptOut.id))
         ),
         events=list(
             db.session.scalars(
@@ -170,8 +186,14 @@ def as_json(held: Held) -> dict[str, Any]:
         "pips": [{**_row(p, PIP_COLUMNS), "by": p.created_by.name if p.created_by else None} for p in held.pips],
         "term_extensions": [_row(e, ("decided_on", "reason", "days", "created_at")) for e in held.extensions],
         "messages": [
-            _row(m, ("created_at", "sent_at", "kind", "locale", "to_phone", "body", "status")) for m in held.messages
+            _row(m, ("created_at", "sent_at", "delivered_at", "kind", "locale", "to_phone", "body", "status"))
+            for m in held.messages
         ],
+        "conversation": [
+            _row(c, ("created_at", "direction", "channel", "language", "common_question", "body", "read_at"))
+            for c in held.conversation
+        ],
+        "sms_opt_outs": [_row(o, ("category", "source", "created_at")) for o in held.opt_outs],
         "audit": [_row(e, ("at", "actor_type", "actor_id", "action", "result")) for e in held.events],
     }
 
@@ -200,7 +222,9 @@ def _anonymise(newcomer: Newcomer) -> None:
     newcomer_id, phone = newcomer.id, newcomer.phone
     for model in (IntakeSession, Note):
         db.session.execute(delete(model).where(model.newcomer_id == newcomer_id))
-    for model in (OutboundMessage, Invitation, LoginChallenge, AuthSession):
+    messages = select(OutboundMessage.id).where(OutboundMessage.newcomer_id == newcomer_id)
+    db.session.execute(delete(OutboundEvent).where(OutboundEvent.message_id.in_(messages.scalar_subquery())))
+    for model in (ConversationMessage, SmsOptOut, OutboundMessage, Invitation, LoginChallenge, AuthSession):
         db.session.execute(delete(model).where(model.newcomer_id == newcomer_id))
     db.session.execute(delete(DevSms).where(DevSms.to_phone == phone))
     db.session.execute(update(StatusChange).where(StatusChange.newcomer_id == newcomer_id).values(comment=None))
@@ -209,6 +233,7 @@ def _anonymise(newcomer: Newcomer) -> None:
     newcomer.phone = f"{ERASED_PHONE}{newcomer_id}"
     newcomer.bsn = None
     newcomer.external_id = None
+    newcomer.sms_unreachable_code = newcomer.sms_unreachable_at = None
     newcomer.language = ERASED_LANGUAGE
     newcomer.updated_at = utcnow()
 

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import (
     AuthSession,
+    ConversationMessage,
     DevSms,
     IntakeSession,
     Invitation,
@@ -21,8 +22,10 @@ from app.models import (
     Municipality,
     Newcomer,
     Note,
+    OutboundEvent,
     OutboundMessage,
     Pip,
+    SmsOptOut,
     StatusChange,
     TermExtension,
 )
@@ -83,8 +86,12 @@ def full_file(app, klantmanager, newcomer, make_staff) -> File:  # noqa: ANN001
                     learnability_score=71, comment="Kan na de zomer starten"),
                 TermExtension(newcomer_id=newcomer.id, municipality_id=hoorn, reason="illness",
                               days=90, decided_on=date(2027, 2, 1)),
+                ConversationMessage(newcomer_id=newcomer.id, municipality_id=hoorn, direction="in",
+                                    channel="sms", body="Ik kan dinsdag niet komen", language="nl"),
+                SmsOptOut(newcomer_id=newcomer.id, category="surveys", source="sms"),
             ]
         )  # fmt: skip
+        db.session.get(Newcomer, newcomer.id).sms_unreachable_code = "30003"
         db.session.commit()
     return File(newcomer.id, newcomer.phone, browser, invitation_path(app, newcomer))
 
@@ -101,6 +108,14 @@ def counts(app, file_id: int, phone: str) -> dict[str, int]:  # noqa: ANN001
             "notes": count(Note, Note.newcomer_id == file_id),
             "messages": count(OutboundMessage, OutboundMessage.newcomer_id == file_id),
             "messages_to_phone": count(OutboundMessage, OutboundMessage.to_phone == phone),
+            "message_history": count(
+                OutboundEvent,
+                OutboundEvent.message_id.in_(
+                    select(OutboundMessage.id).where(OutboundMessage.newcomer_id == file_id).scalar_subquery()
+                ),
+            ),
+            "conversation": count(ConversationMessage, ConversationMessage.newcomer_id == file_id),
+            "opt_outs": count(SmsOptOut, SmsOptOut.newcomer_id == file_id),
             "dev_sms": count(DevSms, DevSms.to_phone == phone),
             "invitations": count(Invitation, Invitation.newcomer_id == file_id),
             "challenges": count(LoginChallenge, LoginChallenge.newcomer_id == file_id),
@@ -143,6 +158,10 @@ def test_json_export_holds_everything(full_file, klantmanager, app, audit_log):
     assert (extension["decided_on"], extension["reason"], extension["days"]) == ("2027-02-01", "illness", 90)
     kinds = [m["kind"] for m in data["messages"]]
     assert "invitation" in kinds
+    assert [(c["direction"], c["channel"], c["body"]) for c in data["conversation"]] == [
+        ("in", "sms", "Ik kan dinsdag niet komen")
+    ]
+    assert [o["category"] for o in data["sms_opt_outs"]] == ["surveys"]
     assert "login_code" in kinds
     assert all("/i/" not in m["body"] and not re.search(r"\d{6}", m["body"]) for m in data["messages"])
     actions = [e["action"] for e in data["audit"]]
@@ -202,15 +221,18 @@ def test_erase_removes_the_personal_data_and_keeps_the_figures(full_file, klantm
     )
     assert response.status_code == 302
     after = counts(app, full_file.id, full_file.phone)
-    gone = ("intake", "notes", "messages", "messages_to_phone", "dev_sms", "invitations", "challenges", "sessions")
+    gone = (
+        "intake", "notes", "messages", "messages_to_phone", "message_history", "conversation", "opt_outs",
+        "dev_sms", "invitations", "challenges", "sessions",
+    )  # fmt: skip
     assert {key: after[key] for key in gone} == dict.fromkeys(gone, 0)
     assert {key: after[key] for key in ("history", "pips", "extensions")} == {
         key: before[key] for key in ("history", "pips", "extensions")
     }
     with app.app_context():
         row = db.session.get(Newcomer, full_file.id)
-        assert (row.name, row.phone, row.bsn, row.external_id, row.language) == (
-            "[erased]", f"erased-{full_file.id}", None, None, "nl"
+        assert (row.name, row.phone, row.bsn, row.external_id, row.language, row.sms_unreachable_code) == (
+            "[erased]", f"erased-{full_file.id}", None, None, "nl", None
         )  # fmt: skip
         assert (row.municipality_id, row.doelgroep, row.status, row.duo_notified_on, row.pip_deadline_on) == kept
         assert (

@@ -6,6 +6,9 @@ Chromium is Debian's (/usr/bin/chromium, or CHROMIUM_PATH); Playwright never dow
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -48,8 +51,9 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def live_server(database_url: str, app: Flask) -> Iterator[str]:
-    """The app (console SMS, dev inbox) served on a free port; its URL."""
-    from tests.conftest import _build_app, _dispose
+    """The app (console SMS, dev inbox) served on a free port, with an outbox worker in a process
+    of its own, as in production; the app's URL."""
+    from tests.conftest import ROOT, _build_app, _dispose
 
     served = _build_app(database_url, SMS_BACKEND="console", DEV_ROUTES=True)
     server = make_server("127.0.0.1", 0, served, threaded=True)
@@ -57,7 +61,16 @@ def live_server(database_url: str, app: Flask) -> Iterator[str]:
     served.config["PUBLIC_BASE_URL"] = base
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    worker = subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
+        [sys.executable, "-m", "tests.e2e.worker_process", database_url, base], cwd=ROOT
+    )
     yield base
+    worker.send_signal(signal.SIGTERM)
+    try:
+        worker.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
     server.shutdown()
     server.server_close()
     _dispose(served)

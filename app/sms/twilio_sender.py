@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import requests
-from twilio.base.exceptions import TwilioRestException
+from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
@@ -44,7 +44,8 @@ class _BaseUrlClient(TwilioHttpClient):
 
 
 def _retry_after(http_client: TwilioHttpClient) -> float | None:
-    response = getattr(http_client, "last_response", None)
+    # twilio 9 keeps the last response as ``_test_only_last_response`` (older versions: ``last_response``).
+    response = getattr(http_client, "_test_only_last_response", None) or getattr(http_client, "last_response", None)
     headers = getattr(response, "headers", None) or {}
     try:
         return float(headers.get("Retry-After") or headers.get("retry-after"))
@@ -112,14 +113,19 @@ class TwilioSmsSender:
         return SendResult(provider_id=message.sid, status=message.status or "queued")
 
     def find_sent(self, to: str, since: datetime, body: str) -> SendResult | None:
-        """Ask Twilio (Messages list, filtered by To and DateSent) for this body since ``since``."""
+        """Ask Twilio (Messages list, filtered by To and DateSent) for this body since ``since``.
+
+        Every page is read (newest first) until the body is found: a number that got many messages
+        since then must not hide the one looked for.
+        """
         try:
-            messages = self._client.messages.list(to=to, date_sent_after=since, limit=100)
+            for message in self._client.messages.stream(to=to, date_sent_after=since, page_size=100):
+                if message.body == body:
+                    return SendResult(provider_id=message.sid, status=message.status or "sent")
         except TwilioRestException as error:
             raise SmsError(UNAVAILABLE, str(error.code or error.status), "twilio list failed") from None
+        except TwilioException:  # a page that is not 200 (the SDK's Page raises the base class)
+            raise SmsError(UNAVAILABLE, None, "twilio list failed") from None
         except requests.RequestException as error:
             raise SmsError(UNAVAILABLE, None, type(error).__name__) from None
-        for message in messages:
-            if message.body == body:
-                return SendResult(provider_id=message.sid, status=message.status or "sent")
         return None

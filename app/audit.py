@@ -42,6 +42,8 @@ ACTIONS = {
     "intake.approved": _l("Intake approved"),
     "intake.returned": _l("Intake returned with a question"),
     "municipality.added": _l("Municipality added"),
+    "outbox.cancelled": _l("SMS cancelled on the queue page"),
+    "outbox.retried": _l("SMS sent again from the queue page"),
     "pip.saved": _l("PIP saved"),
     "pip.term_extended": _l("Term extended"),
     "pip.viewed": _l("PIP viewed"),

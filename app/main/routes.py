@@ -13,6 +13,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..extensions import db
 from ..i18n import BY_CODE
 from ..models import DevSms
+from ..models.types import utcnow
+from ..outbox.monitor import due_summary, worker_summary
 from . import bp
 
 
@@ -74,14 +76,36 @@ def message_language() -> ResponseReturnValue:
 
 @bp.get("/healthz")
 def healthz() -> ResponseReturnValue:
-    """200 when the app and its database answer, 503 when the database does not."""
+    """The app, its database and the SMS outbox, in numbers without personal data.
+
+    200 when all is well; 503 when the database does not answer, or when the oldest due message
+    has waited longer than ``HEALTH_MAX_DUE_AGE_SECONDS`` (no worker sends). ``?scope=web`` leaves
+    the outbox out of the status code (still reported), for a load balancer that must not take the
+    web processes out of service because the workers are stuck (docs/deployment.md).
+    """
     try:
         db.session.execute(text("SELECT 1"))
+        now = utcnow()
+        due = due_summary(now)
+        workers = worker_summary(now)
     except SQLAlchemyError:
         db.session.rollback()
         current_app.logger.exception("health check: database unavailable")
         return jsonify(status="error", database="unavailable"), 503
-    return jsonify(status="ok", database="ok")
+    limit = current_app.config["HEALTH_MAX_DUE_AGE_SECONDS"]
+    stale = due.oldest_age_seconds is not None and due.oldest_age_seconds > limit
+    body = {
+        "status": "stale" if stale else "ok",
+        "database": "ok",
+        "outbox": {
+            "due": due.count,
+            "due_capped": due.capped,
+            "oldest_due_age_seconds": due.oldest_age_seconds,
+            "max_due_age_seconds": limit,
+        },
+        "workers": {"live": workers.live, "last_heartbeat_seconds_ago": workers.last_seen_seconds},
+    }
+    return jsonify(body), 503 if stale and request.args.get("scope") != "web" else 200
 
 
 @bp.get("/dev/sms")

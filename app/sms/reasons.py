@@ -6,6 +6,8 @@ each explained as a klantmanager would say it, with what to do next.
 
 from __future__ import annotations
 
+import re
+
 from flask_babel import lazy_gettext as _l
 
 STATUS_LABELS = {
@@ -33,7 +35,20 @@ ERROR_REASONS = {
     "30008": _l("The provider gave an unknown error. It will be tried again."),
     "20429": _l("Too many messages at once at the SMS provider. It will be tried again."),
     "in_doubt": _l("The SMS provider did not answer in time. It is checked before it is sent again."),
+    # The kind of error, when the provider gave no code (app/sms/base.py).
+    "unavailable": _l("The SMS provider could not be reached. It will be tried again."),
+    "invalid_number": _l("The phone number is not valid. Check the number on the file."),
+    "rejected": _l("The SMS provider refused the message."),
+    "secret": _l("The message could not be put together again. Send a new one from the file."),
 }
+
+DETAILS = {
+    "found_at_provider": _l("The SMS provider had it already, so it was not sent twice."),
+    "permanent": _l("The SMS provider refused it for good: it is not tried again."),
+    "secret_unreadable": _l("The message could not be put together again. Send a new one from the file."),
+    "retried": _l("A beheerder had it sent again, as a new message."),
+}
+"""Codes the outbox writes in a message's history (``OutboundEvent.detail``) besides the errors."""
 
 CANCEL_REASONS = {
     "file_erased": _l("The file was erased."),
@@ -47,6 +62,63 @@ CANCEL_REASONS = {
     "staff": _l("Cancelled by a beheerder."),
 }
 
+KIND_LABELS = {
+    "login_code": _l("sign-in code"),
+    "invitation": _l("invitation"),
+    "intake_returned": _l("intake returned with a question"),
+    "intake_received": _l("receipt of the intake"),
+    "conversation_message": _l("notice of a message from the klantmanager"),
+    "conversation_question": _l("question from the klantmanager"),
+}
+"""What each kind of SMS is, for staff; a kind not listed here shows as "other SMS" with its code."""
+
+CATEGORY_LABELS = {
+    "codes": _l("sign-in codes"),
+    "notices": _l("notices (invitations, messages about the intake)"),
+    "reminders": _l("reminders"),
+    "surveys": _l("surveys"),
+    "replies": _l("answers to what the person sent"),
+    "all": _l("all SMS except sign-in codes and answers to what the person sent"),
+}
+"""What a person can opt out of (``SmsOptOut.category``), and the categories of messages."""
+
+SOURCE_LABELS = {
+    "app": _l("the application"),
+    "worker": _l("the sending service"),
+    "twilio": _l("the SMS provider"),
+    "staff": _l("a beheerder"),
+}
+"""Who wrote a line of a message's history (``OutboundEvent.source``)."""
+
+OPT_OUT_SOURCES = {
+    "sms": _l("sent STOP by SMS"),
+    "twilio": _l("on the SMS provider's STOP list"),
+    "staff": _l("recorded by staff"),
+}
+
+_RETRY_IN = re.compile(r"retry_in_(\d+)s")
+
+
+def kind_label(kind: str) -> str:
+    """A message's kind in plain words."""
+    label = KIND_LABELS.get(kind)
+    return str(label) if label is not None else str(_l("other SMS (%(kind)s)", kind=kind))
+
+
+def category_label(category: str) -> str:
+    """A category of messages (or ``all``) in plain words."""
+    return str(CATEGORY_LABELS.get(category, category))
+
+
+def source_label(source: str) -> str:
+    """Who wrote a line of a message's history, in plain words."""
+    return str(SOURCE_LABELS.get(source, source))
+
+
+def opt_out_source(source: str) -> str:
+    """How an opt-out came about, in plain words."""
+    return str(OPT_OUT_SOURCES.get(source, source))
+
 
 def status_label(status: str) -> str:
     """A message's status in plain words."""
@@ -57,9 +129,24 @@ def plain_reason(code: str | None) -> str | None:
     """An error or cancel code in plain words, or ``None`` when there is nothing to explain."""
     if not code:
         return None
-    label = ERROR_REASONS.get(code) or CANCEL_REASONS.get(code)
+    label = ERROR_REASONS.get(code) or CANCEL_REASONS.get(code) or DETAILS.get(code)
     if label is not None:
         return str(label)
+    retry = _RETRY_IN.fullmatch(code)
+    if retry is not None:
+        minutes = max(1, round(int(retry.group(1)) / 60))
+        return str(_l("It will be tried again in about %(minutes)s min.", minutes=minutes))
     if code.startswith("5") or code.startswith("20"):
         return str(_l("The SMS provider had a problem. It will be tried again."))
     return str(_l("The SMS could not be sent (provider code %(code)s).", code=code))
+
+
+TEMPLATE_GLOBALS = {
+    "message_kind_label": kind_label,
+    "message_status_label": status_label,
+    "message_reason": plain_reason,
+    "message_source_label": source_label,
+    "message_category_label": category_label,
+    "opt_out_source_label": opt_out_source,
+}
+"""The labels as template globals (registered by the pages that show messages)."""

@@ -13,9 +13,15 @@ from app.models import Invitation, Municipality, Newcomer
 
 
 def test_health_check(client):
+    """The app, the database and the outbox in figures (the queue's own tests: tests/app/test_queue_page.py)."""
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json == {"status": "ok", "database": "ok"}
+    assert response.json == {
+        "status": "ok",
+        "database": "ok",
+        "outbox": {"due": 0, "due_capped": False, "oldest_due_age_seconds": None, "max_due_age_seconds": 300},
+        "workers": {"live": 0, "last_heartbeat_seconds_ago": None},
+    }
 
 
 def test_health_check_when_the_database_is_down(make_app):

@@ -77,3 +77,105 @@ def intake_returned(municipality: str, link: str) -> str:
 def intake_received(municipality: str) -> str:
     """The receipt of a sent intake: no link, nothing personal."""
     return gettext("Municipality of %(municipality)s: we received your intake. Thank you!", municipality=municipality)
+
+
+# -- answers to incoming SMS (app/sms/inbound.py, docs/sms.md) ------------------------------------
+# The keywords are parameters, taken from the table in app/sms/keywords.py in the person's language,
+# so that a text never advertises a word the app does not understand.
+
+
+@sms_text("keyword_help", stop="JOOJI", start="BAŞLA")
+def keyword_help(municipality: str, stop: str, start: str) -> str:
+    """The answer to HELP: how to stop everything or one category, and how to undo it."""
+    return gettext(
+        "Municipality of %(municipality)s: send %(stop)s for no more SMS, or %(stop)s 1 (reminders), "
+        "2 (surveys) or 3 (notices). %(start)s undoes it.",
+        municipality=municipality,
+        stop=stop,
+        start=start,
+    )
+
+
+@sms_text("keyword_stopped", start="BAŞLA")
+def keyword_stopped(municipality: str, start: str) -> str:
+    """STOP confirmed: no more SMS, and how to get them again."""
+    return gettext(
+        "Municipality of %(municipality)s: you will get no more SMS from us. Send %(start)s to get them again.",
+        municipality=municipality,
+        start=start,
+    )
+
+
+@sms_text("keyword_stopped_category", category="herinneringen aan afspraken", start="BAŞLA", number="1")
+def keyword_stopped_category(municipality: str, category: str, start: str, number: str) -> str:
+    """STOP for one category confirmed (``category`` is its name in the person's language)."""
+    return gettext(
+        "Municipality of %(municipality)s: you will get no more %(category)s by SMS. "
+        "Send %(start)s %(number)s to get them again.",
+        municipality=municipality,
+        category=category,
+        start=start,
+        number=number,
+    )
+
+
+@sms_text("keyword_started", stop="JOOJI")
+def keyword_started(municipality: str, stop: str) -> str:
+    """START confirmed: SMS again, and how to stop them."""
+    return gettext(
+        "Municipality of %(municipality)s: you will get our SMS again. Send %(stop)s to stop them.",
+        municipality=municipality,
+        stop=stop,
+    )
+
+
+@sms_text("keyword_started_category", category="herinneringen aan afspraken", stop="JOOJI", number="1")
+def keyword_started_category(municipality: str, category: str, stop: str, number: str) -> str:
+    """START for one category confirmed."""
+    return gettext(
+        "Municipality of %(municipality)s: you will get %(category)s by SMS again. "
+        "Send %(stop)s %(number)s to stop them.",
+        municipality=municipality,
+        category=category,
+        stop=stop,
+        number=number,
+    )
+
+
+@sms_text("inbound_ack")
+def inbound_ack(municipality: str) -> str:
+    """The one automatic answer a day to a message for the klantmanager (it never repeats the message)."""
+    return gettext(
+        "Municipality of %(municipality)s: thank you, we received your message. We will answer as soon as we can.",
+        municipality=municipality,
+    )
+
+
+UNKNOWN_NUMBER_SENDER = "Inburgering intake"
+"""Who answers a number nobody knows: the service, since no municipality can be named."""
+
+
+@sms_text("unknown_number_reply", municipality=UNKNOWN_NUMBER_SENDER)
+def unknown_number_reply(municipality: str) -> str:
+    """The answer to a number nobody knows, in Dutch and in English at once (whatever the locale).
+
+    ``municipality`` is the sender's name (:data:`UNKNOWN_NUMBER_SENDER`): nobody knows whose
+    municipality it would be.
+    """
+    from flask_babel import force_locale
+
+    parts = []
+    for locale in ("nl", "en"):
+        with force_locale(locale):
+            parts.append(
+                gettext(
+                    "%(municipality)s, the SMS service of Dutch municipalities: we do not know your number, "
+                    "so nobody reads this. Please contact your municipality.",
+                    municipality=municipality,
+                )
+            )
+    return "\n".join(dict.fromkeys(parts))  # once, until the Dutch translation exists
+
+
+SAME_IN_EVERY_LANGUAGE = frozenset({"unknown_number_reply"})
+"""Texts that hold their languages themselves, so they read the same whatever the locale."""

@@ -33,6 +33,8 @@ ACTIONS = {
     "file.invited": _l("Invitation sent"),
     "file.note_added": _l("Note added"),
     "file.printed": _l("File printed"),
+    "file.sms_opted_in": _l("SMS allowed again (the person sent START)"),
+    "file.sms_opted_out": _l("SMS stopped (the person sent STOP)"),
     "file.status_changed": _l("Status changed"),
     "file.viewed": _l("File viewed"),
     "import.failed": _l("Import failed"),

@@ -143,7 +143,9 @@ def queue_sms(
         "created_at": now,
     }
     # ON CONFLICT DO NOTHING: a parallel transaction queueing the same cause adds nothing.
-    inserted = db.session.execute(_insert_ignoring_duplicates(values)).rowcount == 1
+    # RETURNING, not rowcount: psycopg reports -1 for this INSERT, so PostgreSQL never got the event or the NOTIFY.
+    statement = _insert_ignoring_duplicates(values).returning(OutboundMessage.id)
+    inserted = db.session.execute(statement).first() is not None
     message = db.session.scalar(select(OutboundMessage).where(OutboundMessage.idempotency_key == key))
     if inserted:
         db.session.add(OutboundEvent(message_id=message.id, at=now, status=QUEUED, source="app"))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Response, abort, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from forms.dates import date_bounds
@@ -12,7 +11,6 @@ from forms.imports import COLUMNS, REQUIRED_COLUMNS, ImportForm, too_big_message
 
 from .. import audit
 from ..extensions import csrf, db
-from ..models import Newcomer
 from ..models.staff import KLANTMANAGER
 from . import bp, import_services
 from .access import current_staff, requires
@@ -40,7 +38,7 @@ def _form_page(form: ImportForm, status: int = 200) -> ResponseReturnValue:
 @csrf.exempt  # the global check would read the body under the app's 256 KB limit; the form checks CSRF itself
 @requires(KLANTMANAGER)
 def import_form() -> ResponseReturnValue:
-    """Upload a CSV file of DUO notifications; the import runs in the background, its page shows progress."""
+    """Upload a CSV file of DUO notifications; the worker runs the import, its page shows progress."""
     if request.method == "POST":
         # Only here, and only for a signed-in klantmanager, may a request body be this large.
         request.max_content_length = current_app.config["IMPORT_MAX_BYTES"] + FORM_OVERHEAD
@@ -77,21 +75,14 @@ def import_job(job_id: int) -> ResponseReturnValue:
         audit.record("import.viewed", "import_job", job_id, result=audit.DENIED)
         db.session.commit()
         abort(404)
-    failed_ids = job.report.get("invite_failed", [])
-    not_invited = (
-        db.session.scalars(select(Newcomer).where(Newcomer.id.in_(failed_ids)).order_by(Newcomer.id)).all()
-        if failed_ids
-        else []
-    )
     auto = request.args.get("auto") != "0"
     return render_template(
         "backoffice/import_job.html",
         job=job,
-        errors=import_services.report_lines(job),
-        warnings=import_services.warning_lines(job),
-        already=import_services.already_lines(job),
+        errors=import_services.report_lines(job.report),
+        warnings=import_services.warning_lines(job.report),
+        already=import_services.already_lines(job.report),
         failure=import_services.FAILURES.get(job.failure or ""),
-        not_invited=not_invited,
         refresh=job.running and auto,
         auto=auto,
     )

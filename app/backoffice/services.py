@@ -79,14 +79,14 @@ def new_file(
     return newcomer
 
 
-def record_registration(newcomer: Newcomer, staff: Staff, actor: tuple[str, int | None] | None = None) -> None:
-    """The first line of the file's history, and the audit entry, for a flushed new file."""
+def record_registration(newcomer: Newcomer, staff: Staff | None, actor: tuple[str, int | None] | None = None) -> None:
+    """The first line of the file's history, and the audit entry, for a new flushed file (staff None: the system)."""
     db.session.add(
         StatusChange(
             newcomer_id=newcomer.id,
             municipality_id=newcomer.municipality_id,
             to_status=status.REGISTERED,
-            actor_staff_id=staff.id,
+            actor_staff_id=staff.id if staff is not None else None,
         )
     )
     audit.record("file.created", "newcomer", newcomer.id, municipality_id=newcomer.municipality_id, actor=actor)
@@ -113,7 +113,7 @@ def register(staff: Staff, **fields: object) -> tuple[Newcomer, OutboundMessage]
 
 
 def invite(
-    newcomer: Newcomer, staff: Staff, *, actor: tuple[str, int] | None = None, commit: bool = True
+    newcomer: Newcomer, staff: Staff | None, *, actor: tuple[str, int | None] | None = None, commit: bool = True
 ) -> OutboundMessage:
     """A new invitation link, its SMS queued in the same transaction (earlier links stop working).
 
@@ -122,7 +122,7 @@ def invite(
     invitation, link = issue_invitation(newcomer)
     message = queue_invitation(newcomer, invitation, link)
     if newcomer.status == status.REGISTERED:
-        set_status(newcomer, status.INVITED, actor_id=staff.id)
+        set_status(newcomer, status.INVITED, actor_id=staff.id if staff is not None else None)
     audit.record("file.invited", "newcomer", newcomer.id, municipality_id=newcomer.municipality_id, actor=actor)
     if commit:
         db.session.commit()

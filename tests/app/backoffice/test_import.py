@@ -1,21 +1,25 @@
-"""Importing DUO notifications from a CSV file: checks, report, idempotency, invitations, progress, tenancy."""
+"""Importing DUO notifications from a CSV file: checks, report, idempotency, invitations, progress, tenancy,
+and the job as the outbox worker runs it (claimed with a lease, taken over when a worker dies)."""
 
 from __future__ import annotations
 
 import io
 import re
-import time
+import threading
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import func, insert, select
+from flask_babel import force_locale
+from sqlalchemy import func, insert, select, update
 
 from app.backoffice import import_services
 from app.extensions import db
 from app.models import ImportJob, Municipality, Newcomer, OutboundMessage, Staff, StatusChange
 from app.models.types import utcnow
+from app.outbox.worker import Worker
+from app.sms import texts
 from app.sms.base import INVALID_NUMBER, SmsError
-from tests.conftest import csrf_token, staff_sign_in, wait_for_sms
+from tests.conftest import csrf_token, drain_outbox, staff_sign_in
 
 HEADER = "external_id,name,phone,language,doelgroep,gemeentecode,duo_notified_on,settled_on,bsn"
 
@@ -51,10 +55,10 @@ def upload(client, data: bytes, filename: str = "duo.csv", token: str | None = N
 
 
 def import_file(client, data: bytes, **kwargs: str):  # noqa: ANN001, ANN201
-    """Upload, wait for the background import, and return its finished page."""
+    """Upload, run the outbox worker once in this process (it runs the import job), and return the job's page."""
     response = upload(client, data, **kwargs)
     assert response.status_code == 302, response.text
-    wait_for_sms()
+    drain_outbox(client.application)
     page = client.get(response.headers["Location"])
     assert page.status_code == 200
     return page
@@ -156,9 +160,12 @@ def test_good_file_is_imported_and_everyone_invited_in_their_language(km, app, s
     assert yonas.duo_notified_on == date(2025, 2, 1)
     assert {n.status for n in (amal, mehmet, yonas)} == {"invited"}
     bodies = dict(sms.sent)
-    assert bodies["+31612345671"].startswith("أهلاً!")
-    assert bodies["+31612345672"].startswith("Hoş geldiniz!")
-    assert bodies["+31612345673"].startswith("እንቋዕ")
+    assert sorted(bodies) == ["+31612345671", "+31612345672", "+31612345673"]
+    with app.app_context():
+        for phone, locale in (("+31612345671", "ar"), ("+31612345672", "tr"), ("+31612345673", "ti")):
+            link = re.search(r"https?://\S+/i/\S+", bodies[phone]).group(0)
+            with force_locale(locale):  # the invitation text in the newcomer's language, naming Hoorn
+                assert bodies[phone] == texts.invitation("Hoorn", link)
     with app.app_context():
         locales = {
             to: locale for to, locale in db.session.execute(select(OutboundMessage.to_phone, OutboundMessage.locale))
@@ -263,13 +270,16 @@ def test_every_kind_of_bad_row_is_reported_with_its_line_number(km, app, make_st
     assert (job.imported_count, job.invalid_count, job.status) == (1, 17, "done")
     assert [n.external_id for n in newcomers(app)] == ["DUO-OK"]
     assert [to for to, _body in sms.sent] == ["+31612345630"]
-    # The report names each wrong line by its notification id and name, and keeps no phone number.
-    row_of_5 = '<span class="import-report__row">(<bdi>DUO-5</bdi>, <bdi>Slecht Nummer</bdi>)</span>'
+    # The report names each wrong line by its notification id: no name, no phone number.
+    row_of_5 = '<span class="import-report__row">(<bdi>DUO-5</bdi>)</span>'
     assert f"Line 5: the phone number is not valid. {row_of_5}" in page.text
+    assert "Slecht Nummer" not in page.text
     stored = str(job.report)
     for phone in ("0612345635", "+31612345635", "12345"):
         assert phone not in stored
-    assert "Goed Voorbeeld" not in stored  # a line without a problem is not in the report
+    for name in ("Slecht Nummer", "Goed Voorbeeld", "Alleen Een Naam"):
+        assert name not in stored
+    assert job.payload is None  # the file's rows are wiped when the job ends
 
 
 def test_municipality_not_granted_imports_nothing_there(km, app, make_staff):
@@ -430,15 +440,36 @@ def test_progress_page_refreshes_itself_while_the_import_runs(km, app, staff_log
     assert 'max="2000" value="600"' in still.text
 
 
-def test_progress_page_while_writing_and_sending(km, app, staff_login):
+def test_progress_page_while_waiting_and_writing(km, app, staff_login):
+    waiting = make_job(app, staff_login.id, status="queued", rows_total=10)
+    page = km.get(f"/backoffice/import/{waiting}")
+    assert '<meta http-equiv="refresh" content="2">' in page.text
+    assert "Waiting to start" in page.text
+    assert "The import starts as soon as a worker is free." in page.text
     writing = make_job(app, staff_login.id, status="importing", rows_total=10, rows_checked=10)
     page = km.get(f"/backoffice/import/{writing}")
+    assert '<meta http-equiv="refresh" content="2">' in page.text
+    assert "Importing" in page.text
     assert re.search(r"<progress[^>]*></progress>", page.text)
     assert "value=" not in re.search(r"<progress[^>]*>", page.text).group(0)  # indeterminate
-    sending = make_job(app, staff_login.id, status="sending", rows_total=10, imported_count=8, invited_count=3)
-    page = km.get(f"/backoffice/import/{sending}")
-    assert 'max="8" value="3"' in page.text
-    assert "Sending invitations" in page.text
+
+
+def test_the_upload_only_queues_the_job_and_the_worker_runs_it(km, app, sms):
+    response = upload(km, csv_bytes(row("DUO-1", "Amal", "0612345601", "ar")))
+    assert response.status_code == 302
+    page = km.get(response.headers["Location"])
+    assert "Waiting to start" in page.text  # the request wrote the job, nothing else
+    job = job_of(app, page)
+    assert (job.status, job.rows_total, job.claimed_by) == ("queued", 1, None)
+    assert [r["line"] for r in job.payload["rows"]] == [2]
+    assert newcomers(app) == []
+    assert [to for to, _body in sms.sent] == ["+31612345601"]  # reading sms.sent runs the worker
+    done = km.get(response.headers["Location"])
+    assert "The import is done." in done.text
+    assert 'http-equiv="refresh"' not in done.text
+    job = job_of(app, done)
+    assert (job.status, job.imported_count, job.invited_count, job.attempts) == ("done", 1, 1, 1)
+    assert (job.payload, job.claimed_by, job.lease_until) == (None, None, None)
 
 
 def test_progress_page_shows_the_report_when_done(km, app, staff_login):
@@ -465,10 +496,10 @@ def test_progress_page_shows_the_report_when_done(km, app, staff_login):
 
 
 def test_a_failure_midway_leaves_nothing_of_the_file(km, app, sms, audit_log, monkeypatch, municipality_id):
-    checked = import_services.check
+    checked = import_services.check_rows
 
-    def check_then_someone_registers_the_last_one(job, staff, rows):  # noqa: ANN001, ANN202
-        valid = checked(job, staff, rows)
+    def check_then_someone_registers_the_last_one(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        valid = checked(*args, **kwargs)
         # Between the check and the writing, someone else registers the last row's phone number.
         with db.engine.begin() as connection:
             connection.execute(
@@ -478,7 +509,7 @@ def test_a_failure_midway_leaves_nothing_of_the_file(km, app, sms, audit_log, mo
             )
         return valid
 
-    monkeypatch.setattr(import_services, "check", check_then_someone_registers_the_last_one)
+    monkeypatch.setattr(import_services, "check_rows", check_then_someone_registers_the_last_one)
     page = import_file(
         km,
         csv_bytes(
@@ -494,19 +525,31 @@ def test_a_failure_midway_leaves_nothing_of_the_file(km, app, sms, audit_log, mo
     assert audit_log(action="file.created") == []
     assert [e.result for e in audit_log(action="import.failed")] == ["failed"]
     assert sms.sent == []
+    with app.app_context():
+        assert db.session.scalar(select(func.count(OutboundMessage.id))) == 0  # no invitation queued either
+    assert job.payload is None
 
 
-# -- invitations that could not be sent ---------------------------------------------------------------
+# -- invitations: queued with the file, sent by the worker ---------------------------------------------
 
 
-def test_an_invitation_that_fails_is_reported_with_a_link_to_the_file(km, app, sms):
-    sms.fail_with = SmsError(INVALID_NUMBER, "21211")
+def test_an_invitation_the_provider_refuses_is_queued_with_the_file_and_fails_in_the_outbox(km, app, sms):
+    sms.fail_with = SmsError(INVALID_NUMBER, "21211", permanent=True)
     page = import_file(km, csv_bytes(row("DUO-1", "Amal Al-Hassan", "0612345601", "ar")))
     job = job_of(app, page)
-    assert (job.status, job.imported_count, job.invited_count, job.invite_failed_count) == ("done", 1, 0, 1)
+    assert (job.status, job.imported_count, job.invited_count) == ("done", 1, 1)
+    assert "Invitations queued</dt><dd>1" in page.text
+    assert "the messages on their file show whether it arrived" in page.text
     (amal,) = newcomers(app)
-    assert amal.status == "registered"
-    assert f'href="/backoffice/newcomers/{amal.id}"><bdi>Amal Al-Hassan</bdi>' in page.text
+    assert amal.status == "invited"
+    with app.app_context():
+        message = db.session.scalars(select(OutboundMessage)).one()
+        assert (message.newcomer_id, message.kind, message.status, message.error_code) == (
+            amal.id,
+            "invitation",
+            "failed",
+            "21211",
+        )
 
 
 # -- tenancy, roles, audit ------------------------------------------------------------------------------
@@ -548,8 +591,12 @@ def test_an_import_is_audited_without_personal_data(km, app, staff_login, audit_
     created = audit_log(action="file.created")
     assert {e.record_id for e in created} == ids
     assert {(e.actor_type, e.actor_id) for e in created} == {("staff", staff_login.id)}
-    assert {e.record_id for e in audit_log(action="file.invited")} == ids
-    assert [e.record_id for e in audit_log(action="import.finished")] == [job.id]
+    invited = audit_log(action="file.invited")
+    assert {e.record_id for e in invited} == ids
+    assert {(e.actor_type, e.actor_id) for e in invited} == {("staff", staff_login.id)}  # the worker acts for them
+    assert [(e.record_id, e.actor_type, e.actor_id) for e in audit_log(action="import.finished")] == [
+        (job.id, "staff", staff_login.id)
+    ]
     with app.app_context():
         changes = db.session.scalars(select(StatusChange).order_by(StatusChange.id)).all()
         assert {c.actor_staff_id for c in changes} == {staff_login.id}  # the history names who imported
@@ -558,7 +605,7 @@ def test_an_import_is_audited_without_personal_data(km, app, staff_login, audit_
 # -- a large file ----------------------------------------------------------------------------------------
 
 
-def test_a_large_file_is_imported_in_one_go(km, app, sms):
+def test_a_large_file_is_imported_in_one_go(km, app):
     count = 2000
     header = HEADER + ",opmerking"  # an extra column is ignored; here it makes the file larger than 256 KB
     rows = [
@@ -571,20 +618,28 @@ def test_a_large_file_is_imported_in_one_go(km, app, sms):
     response = upload(km, data)
     assert response.status_code == 302
     job_id = int(response.headers["Location"].rsplit("/", 1)[1])
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        with app.app_context():
-            status = db.session.get(ImportJob, job_id).status
-        if status in ("done", "failed"):
-            break
-        time.sleep(0.5)
-    wait_for_sms()
+    renewals = []
+    renew = import_services._Claim.progress
+
+    def counting(held, checked):  # noqa: ANN001, ANN202
+        renewals.append(checked)
+        return renew(held, checked)
+
+    with pytest.MonkeyPatch.context() as patch, app.app_context():
+        patch.setattr(import_services._Claim, "progress", counting)
+        assert import_services.run_next(Worker(app, "big-worker")) is True
+    assert renewals == list(range(100, count + 1, 100))  # the lease is renewed every 100 rows
     page = km.get(f"/backoffice/import/{job_id}")
     job = job_of(app, page)
     assert (job.status, job.rows_total, job.imported_count, job.invited_count) == ("done", count, count, count)
-    assert len(sms.sent) == count
     with app.app_context():
         assert db.session.scalar(select(func.count(Newcomer.id))) == count
+        invitations = db.session.execute(
+            select(
+                OutboundMessage.kind, OutboundMessage.status, func.count(func.distinct(OutboundMessage.newcomer_id))
+            ).group_by(OutboundMessage.kind, OutboundMessage.status)
+        ).all()
+    assert [tuple(r) for r in invitations] == [("invitation", "queued", count)]  # one each, for the worker to send
 
 
 # -- dates out of bounds, dates in the future -------------------------------------------------------
@@ -609,8 +664,9 @@ def test_a_date_out_of_bounds_is_a_line_of_the_report_not_a_failed_import(km, ap
     assert "Line 5: the date settled must be from " in page.text
     assert "Check the year." in page.text
     assert [n.external_id for n in newcomers(app)] == ["DUO-1"]
-    assert "Verre Toekomst" in page.text  # named on the staff page ...
-    assert "Verre Toekomst" not in caplog.text  # ... and never in the logs
+    assert "(<bdi>DUO-2</bdi>)" in page.text  # the line is named by its notification id ...
+    assert "Verre Toekomst" not in page.text  # ... not by the name
+    assert "Verre Toekomst" not in caplog.text
 
 
 def test_the_upload_page_names_the_date_bounds(km):
@@ -629,8 +685,269 @@ def test_a_duo_date_in_the_future_is_imported_with_a_warning_per_line(km, app):
     assert sorted(n.external_id for n in newcomers(app)) == ["DUO-1", "DUO-2"]
     assert "Imported, but check" in page.text
     assert "Line 3: the date of DUO&#39;s notification is in the future. Check it in the file." in page.text
-    assert "(<bdi>DUO-2</bdi>, <bdi>Straks</bdi>)" in page.text
+    assert "(<bdi>DUO-2</bdi>)" in page.text
     assert "Line 2: the date" not in page.text
-    assert job_of(app, page).report["warnings"] == [
-        {"line": 3, "code": "duo_date_in_future", "external_id": "DUO-2", "name": "Straks"}
-    ]
+    assert job_of(app, page).report["warnings"] == [{"line": 3, "code": "duo_date_in_future", "external_id": "DUO-2"}]
+
+
+# -- the job in the worker: claims, leases, take-over -----------------------------------------------------
+
+THREE = (
+    row("DUO-1", "Amal", "0612345601", "ar"),
+    row("DUO-2", "Yonas", "0612345602", "ti"),
+    row("DUO-3", "Fout", "nee"),
+)
+
+
+def queued_job(km, data: bytes) -> int:  # noqa: ANN001
+    """Upload a file; the job's id (queued, nothing run yet)."""
+    response = upload(km, data)
+    assert response.status_code == 302, response.text
+    return int(response.headers["Location"].rsplit("/", 1)[1])
+
+
+def set_job(app, job_id: int, **values: object) -> None:  # noqa: ANN001
+    """Change a job row behind the app's back (as another process would have left it)."""
+    with app.app_context():
+        db.session.execute(update(ImportJob).where(ImportJob.id == job_id).values(**values))
+        db.session.commit()
+
+
+def get(app, job_id: int) -> ImportJob:  # noqa: ANN001
+    with app.app_context():
+        job = db.session.get(ImportJob, job_id)
+        db.session.expunge(job)
+        return job
+
+
+def invitations_per_newcomer(app) -> dict[int, int]:  # noqa: ANN001
+    """How many invitation SMS the outbox holds for each newcomer."""
+    with app.app_context():
+        return dict(
+            db.session.execute(
+                select(OutboundMessage.newcomer_id, func.count(OutboundMessage.id))
+                .where(OutboundMessage.kind == "invitation")
+                .group_by(OutboundMessage.newcomer_id)
+            ).all()
+        )
+
+
+def test_a_job_whose_worker_died_is_taken_over_and_every_invitation_sent_once(km, app, sms, audit_log):
+    job_id = queued_job(km, csv_bytes(*THREE))
+    with app.app_context():
+        assert import_services.claim("dead-worker") == job_id
+        assert import_services.claim("other-worker") is None  # held: nobody else gets it
+    # The worker died before it wrote anything; its lease runs out.
+    set_job(app, job_id, lease_until=utcnow() - timedelta(seconds=1), rows_checked=100)
+    assert get(app, job_id).running
+
+    drain_outbox(app)  # a live worker takes it over and runs it from the start
+
+    job = get(app, job_id)
+    assert (job.status, job.imported_count, job.invalid_count, job.invited_count) == ("done", 2, 1, 2)
+    assert (job.attempts, job.claimed_by, job.payload) == (2, None, None)
+    ids = [n.id for n in newcomers(app)]
+    assert len(ids) == 2
+    assert invitations_per_newcomer(app) == {newcomer_id: 1 for newcomer_id in ids}
+    assert sorted(to for to, _body in sms.sent) == ["+31612345601", "+31612345602"]  # each once
+    assert len(audit_log(action="file.created")) == 2
+    assert len(audit_log(action="import.finished")) == 1
+
+
+def test_a_job_whose_file_was_written_but_not_marked_done_is_taken_over_without_duplicates(km, app, sms):
+    """Writing the file and ending the job are one transaction, so this state needs a worker of another
+    version or a hand-edited row; a take-over must still write nothing twice."""
+    job_id = queued_job(km, csv_bytes(*THREE))
+    payload = get(app, job_id).payload
+    drain_outbox(app)
+    assert get(app, job_id).status == "done"
+    first = {n.id for n in newcomers(app)}
+    sent = sorted(to for to, _body in sms.sent)
+    assert sent == ["+31612345601", "+31612345602"]
+    # As if its worker died right after the write was committed and before the job was marked done.
+    set_job(
+        app,
+        job_id,
+        status="importing",
+        claimed_by="dead-worker",
+        lease_until=utcnow() - timedelta(seconds=1),
+        payload=payload,
+        finished_at=None,
+    )
+
+    drain_outbox(app)
+
+    job = get(app, job_id)
+    assert (job.status, job.imported_count, job.already_count, job.invalid_count) == ("done", 0, 2, 1)
+    assert {n.id for n in newcomers(app)} == first
+    assert invitations_per_newcomer(app) == {newcomer_id: 1 for newcomer_id in first}
+    assert sorted(to for to, _body in sms.sent) == sent  # nothing sent twice
+
+
+def test_a_worker_that_lost_its_claim_writes_nothing(km, app, sms, monkeypatch):
+    job_id = queued_job(km, csv_bytes(*THREE))
+    checked = import_services.check_rows
+
+    def check_then_lose_the_claim(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        result = checked(*args, **kwargs)
+        # Meanwhile this worker's lease ran out and another worker took the job over.
+        with db.engine.begin() as connection:
+            connection.execute(update(ImportJob).where(ImportJob.id == job_id).values(claimed_by="the-other-worker"))
+        return result
+
+    monkeypatch.setattr(import_services, "check_rows", check_then_lose_the_claim)
+    with app.app_context():
+        assert import_services.claim("slow-worker") == job_id
+        assert import_services.run_claimed(job_id, "slow-worker") is None
+    job = get(app, job_id)
+    assert (job.status, job.claimed_by, job.imported_count) == ("checking", "the-other-worker", 0)
+    assert job.payload is not None  # the other worker still has everything it needs
+    assert newcomers(app) == []
+    assert invitations_per_newcomer(app) == {}
+
+
+def test_a_stopping_worker_gives_the_job_back(km, app):
+    rows = [row(f"DUO-{i}", "Naam", f"06123{i:05d}") for i in range(150)]
+    job_id = queued_job(km, csv_bytes(*rows))
+    with app.app_context():
+        assert import_services.claim("stopping-worker") == job_id
+        # SIGTERM arrived: at the next progress update (100 rows) the job goes back to the queue.
+        assert import_services.run_claimed(job_id, "stopping-worker", stopping=lambda: True) is None
+    job = get(app, job_id)
+    assert (job.status, job.claimed_by, job.lease_until, job.attempts) == ("queued", None, None, 0)
+    assert newcomers(app) == []
+    drain_outbox(app)
+    assert get(app, job_id).status == "done"
+    assert len(newcomers(app)) == 150
+
+
+def test_a_job_that_keeps_stopping_its_worker_fails_after_three_attempts(km, app, audit_log):
+    job_id = queued_job(km, csv_bytes(*THREE))
+    set_job(app, job_id, status="checking", claimed_by="w", attempts=3, lease_until=utcnow() - timedelta(seconds=1))
+    drain_outbox(app)
+    job = get(app, job_id)
+    assert (job.status, job.failure, job.attempts, job.payload) == ("failed", "error", 4, None)
+    assert newcomers(app) == []
+    assert [e.result for e in audit_log(action="import.failed")] == ["failed"]
+
+
+def test_the_worker_survives_an_import_that_breaks(km, app, sms, monkeypatch, make_newcomer):
+    def broken(*_args, **_kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(import_services, "check_rows", broken)
+    job_id = queued_job(km, csv_bytes(*THREE))
+    with app.app_context():
+        from app.auth.services import create_invitation, send_invitation
+
+        other = db.session.get(Newcomer, make_newcomer().id)
+        send_invitation(other, create_invitation(other))
+        db.session.commit()
+    assert len(sms.sent) == 1  # the worker went on with the outbox
+    job = get(app, job_id)
+    assert (job.status, job.failure, job.payload) == ("failed", "error", None)
+
+
+def postgres(app) -> bool:  # noqa: ANN001
+    return app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
+
+
+def test_two_workers_claiming_at_once_get_the_job_once(km, app):
+    if not postgres(app):
+        pytest.skip("several workers share the work on PostgreSQL only")
+    job_id = queued_job(km, csv_bytes(*THREE))
+    start = threading.Barrier(4)
+    won: list[int | None] = []
+
+    def worker(name: str) -> None:
+        with app.app_context():
+            start.wait()
+            won.append(import_services.claim(name))
+            db.session.remove()
+
+    threads = [threading.Thread(target=worker, args=(f"worker-{i}",)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(won, key=lambda value: value or 0) == [None, None, None, job_id]
+    assert get(app, job_id).attempts == 1
+
+
+def test_a_job_being_written_is_skipped_not_taken_over_even_when_its_lease_ran_out(km, app):
+    if not postgres(app):
+        pytest.skip("FOR UPDATE SKIP LOCKED: PostgreSQL only")
+    job_id = queued_job(km, csv_bytes(*THREE))
+    with app.app_context():
+        assert import_services.claim("worker-a") == job_id
+    set_job(app, job_id, status="importing", lease_until=utcnow() - timedelta(seconds=1))
+    other: list[int | None] = []
+
+    def worker_b() -> None:
+        with app.app_context():
+            other.append(import_services.claim("worker-b"))
+            db.session.remove()
+
+    with app.app_context():
+        held = import_services._Claim(job_id, "worker-a", lambda: False)
+        held.update()  # worker A's write transaction has begun: the job row is locked until it ends
+        thread = threading.Thread(target=worker_b)
+        thread.start()
+        thread.join(timeout=20)
+        assert not thread.is_alive(), "the claim waited for the lock instead of skipping the row"
+        assert other == [None]
+        db.session.rollback()  # worker A dies mid-write: nothing of it stays, the lock goes
+        thread = threading.Thread(target=worker_b)
+        thread.start()
+        thread.join(timeout=20)
+        assert other == [None, job_id]  # now B takes the job over
+        with pytest.raises(import_services.LostClaim):
+            held.update()  # and A, were it alive, could write nothing more
+        db.session.rollback()
+
+
+def test_two_workers_running_side_by_side_import_the_file_once(km, app):
+    if not postgres(app):
+        pytest.skip("several workers share the work on PostgreSQL only")
+    rows = [row(f"DUO-{i}", "Naam", f"06123{i:05d}") for i in range(300)]
+    job_id = queued_job(km, csv_bytes(*rows))
+    start = threading.Barrier(2)
+    ran: list[bool] = []
+
+    def worker(name: str) -> None:
+        runner = Worker(app, name)
+        with app.app_context():
+            start.wait()
+            ran.append(import_services.run_next(runner))
+            db.session.remove()
+
+    threads = [threading.Thread(target=worker, args=(f"worker-{i}",)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert sorted(ran) == [False, True]
+    job = get(app, job_id)
+    assert (job.status, job.imported_count, job.attempts) == ("done", 300, 1)
+    assert sorted(invitations_per_newcomer(app).values()) == [1] * 300
+
+
+# -- retention of the report ----------------------------------------------------------------------------
+
+
+def test_the_report_keeps_notification_ids_for_30_days_then_only_line_numbers_and_codes(km, app):
+    page = import_file(km, csv_bytes(row("DUO-1", "Goed", "0612345601"), row("DUO-2", "Fout", "nee")))
+    job = job_of(app, page)
+    assert job.report["errors"] == [{"line": 3, "code": "phone_invalid", "external_id": "DUO-2"}]
+    assert timedelta(days=29) < job.report_ids_until - job.finished_at <= timedelta(days=30)
+    with app.app_context():
+        assert import_services.wipe_report_ids() == 0  # not yet
+    set_job(app, job.id, report_ids_until=utcnow() - timedelta(seconds=1))
+    with app.app_context():
+        assert import_services.wipe_report_ids() == 1
+    job = get(app, job.id)
+    assert job.report == {"errors": [{"line": 3, "code": "phone_invalid"}], "already": [], "warnings": []}
+    assert job.report_ids_until is None
+    page = km.get(f"/backoffice/import/{job.id}")
+    assert "Line 3: the phone number is not valid.</li>" in page.text
+    assert "DUO-2" not in page.text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 import click
 import pyotp
@@ -110,6 +111,19 @@ def register(app: Flask) -> None:
         sent = runner.run(once=once, max_seconds=max_seconds)
         click.echo(f"worker {runner.worker_id} stopped; {sent} sent", err=True)
 
+    @app.cli.command("import-notifications")
+    @click.option("--gemeente", required=True, help="4-digit CBS gemeentecode: only its rows are imported.")
+    @click.option("--dry-run", is_flag=True, help="Check the file and print the report; write nothing.")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    def import_notifications(gemeente: str, dry_run: bool, file: Path) -> None:
+        """Import a CSV file of DUO notifications, as the web import does; invitations are queued.
+
+        Exit status 0: every line imported or imported before; 1: lines were refused; 2: the file or
+        the gemeentecode cannot be used; 3: the import failed and nothing of the file was written.
+        """
+        code = import_notifications_command(app, gemeente, file, dry_run=dry_run)
+        raise SystemExit(code)
+
     @app.cli.command("add-municipality")
     @click.option("--code", required=True, help="4-digit CBS gemeentecode.")
     @click.option("--name", required=True)
@@ -194,3 +208,67 @@ def register(app: Flask) -> None:
         click.echo(f"{verb} {len(ids)} file(s) whose retention period of {years} years has ended")
         for newcomer_id in ids:
             click.echo(f"  newcomer {newcomer_id}")
+
+
+def import_notifications_command(app: Flask, gemeente: str, file: Path, *, dry_run: bool = False) -> int:
+    """``import-notifications``: check and import ``file`` into ``gemeente``; print the report; the exit status.
+
+    The output names lines by number, reason code and DUO's notification id: never a name or a
+    phone number (it may end up in a cron mail or a log).
+    """
+    from flask_babel import force_locale
+
+    from forms.imports import CsvProblem, read_csv
+
+    from .backoffice import import_services
+    from .models import imports as job_status
+
+    municipality = db.session.scalar(select(Municipality).where(Municipality.code == gemeente))
+    if municipality is None:
+        click.echo(f"error: unknown gemeentecode {gemeente!r}", err=True)
+        return 2
+    limit = app.config["IMPORT_MAX_BYTES"]
+    with file.open("rb") as handle:
+        data = handle.read(limit + 1)
+    with force_locale("en"):
+        if len(data) > limit:
+            click.echo(f"error: the file is larger than IMPORT_MAX_BYTES ({limit} bytes); split it", err=True)
+            return 2
+        try:
+            rows = read_csv(data)
+        except CsvProblem as problem:
+            click.echo(f"error: {problem.message}", err=True)
+            return 2
+        if dry_run:
+            checked = import_services.check_only(municipality, rows)
+            report, invalid, already = checked.report, checked.invalid_count, checked.already_count
+            imported, invited, failure, job_id = len(checked.valid), 0, None, None
+        else:
+            job = import_services.import_from_command_line(municipality, rows)
+            report, invalid, already = job.report, job.invalid_count, job.already_count
+            imported, invited, job_id = job.imported_count, job.invited_count, job.id
+            failure = job.failure if job.status != job_status.DONE else None
+        _echo_report(import_services, report)
+        if failure is not None:
+            click.echo(f"import {job_id} failed ({failure}): nothing of the file was imported; run it again", err=True)
+            return 3
+        verb = "would import" if dry_run else "imported"
+        summary = (
+            f"{municipality.code}: {len(rows)} line(s); {verb} {imported}; imported before {already}; refused {invalid}"
+        )
+        if not dry_run:
+            summary = f"import {job_id} {summary}; {invited} invitation(s) queued for the worker"
+        click.echo(summary)
+    return 1 if invalid else 0
+
+
+def _echo_report(import_services, report: dict) -> None:  # noqa: ANN001 - the module, imported late
+    """One line per refused line and per line imported with a warning: message, code, notification id."""
+    kinds = (
+        ("refused", import_services.report_lines(report), report.get("errors", [])),
+        ("check", import_services.warning_lines(report), report.get("warnings", [])),
+    )
+    for kind, lines, entries in kinds:
+        for line, entry in zip(lines, entries, strict=True):
+            ident = f" ({entry['external_id']})" if entry.get("external_id") else ""
+            click.echo(f"{kind}: {line.message} [{entry['code']}]{ident}")

@@ -951,3 +951,58 @@ def test_the_report_keeps_notification_ids_for_30_days_then_only_line_numbers_an
     page = km.get(f"/backoffice/import/{job.id}")
     assert "Line 3: the phone number is not valid.</li>" in page.text
     assert "DUO-2" not in page.text
+
+
+# -- migration 0012 on a database with import jobs in it ----------------------------------------------
+
+
+def test_migration_0012_ends_thread_jobs_and_removes_names_from_reports(tmp_path):
+    import json
+
+    from flask_migrate import downgrade
+    from flask_migrate import upgrade as migrate
+    from sqlalchemy import text
+
+    from app import create_app
+
+    blank = create_app({"ENV_NAME": "test", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'm.sqlite3'}"})
+    report = {
+        "errors": [{"line": 3, "code": "phone_invalid", "external_id": "DUO-2", "name": "Amal"}],
+        "already": [4],
+        "warnings": [{"line": 5, "code": "duo_date_in_future", "external_id": "DUO-5", "name": "Yonas"}],
+    }
+    try:
+        with blank.app_context():
+            migrate(revision="0011")
+            for job_id, status in ((1, "done"), (2, "sending"), (3, "checking"), (4, "queued")):
+                db.session.execute(
+                    text(
+                        "INSERT INTO import_jobs (id, status, rows_total, rows_checked, imported_count, already_count,"
+                        " invalid_count, invited_count, invite_failed_count, report, created_at) VALUES"
+                        " (:id, :status, 5, 5, 1, 1, 1, 0, 0, :report, '2026-11-30 10:00:00')"
+                    ),
+                    {"id": job_id, "status": status, "report": json.dumps(report)},
+                )
+            db.session.commit()
+            migrate(revision="0012")
+            rows = db.session.execute(
+                text("SELECT id, status, failure, report, report_ids_until, attempts FROM import_jobs ORDER BY id")
+            ).all()
+            assert [(r.id, r.status, r.failure, r.attempts) for r in rows] == [
+                (1, "done", None, 0),
+                (2, "failed", "sending", 0),
+                (3, "failed", "error", 0),
+                (4, "failed", "error", 0),
+            ]
+            for r in rows:
+                kept = json.loads(r.report)
+                assert kept["errors"] == [{"line": 3, "code": "phone_invalid", "external_id": "DUO-2"}]
+                assert kept["warnings"] == [{"line": 5, "code": "duo_date_in_future", "external_id": "DUO-5"}]
+                assert kept["already"] == [4]
+                assert r.report_ids_until is not None
+            db.session.commit()
+            downgrade(revision="0011")
+            assert db.session.scalar(text("SELECT invite_failed_count FROM import_jobs WHERE id = 1")) == 0
+    finally:
+        with blank.app_context():
+            db.engine.dispose()

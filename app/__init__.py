@@ -73,15 +73,18 @@ def configure_blueprints(app: Flask) -> None:
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp
     from .backoffice import bp as backoffice_bp
+    from .conversation import blueprint as conversation_blueprint
     from .intake import bp as intake_bp
     from .main import bp as main_bp
     from .main.errors import register as register_errors
     from .sms.webhooks import bp as sms_webhooks_bp
     from .staff import bp as staff_bp
 
+    messages_bp = conversation_blueprint()  # nests the klantmanager's part into backoffice_bp (once)
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(intake_bp)
+    app.register_blueprint(messages_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(backoffice_bp)
     app.register_blueprint(admin_bp)

@@ -31,6 +31,7 @@ ACTIONS = {
     "file.exported": _l("File exported"),
     "file.exported_xlsx": _l("Files exported to a spreadsheet"),
     "file.invited": _l("Invitation sent"),
+    "file.message_written": _l("Message written to the newcomer"),
     "file.note_added": _l("Note added"),
     "file.printed": _l("File printed"),
     "file.sms_opted_in": _l("SMS allowed again (the person sent START)"),

@@ -10,6 +10,7 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from app.params import MAX_ID, bounded_int
 from workflows.fields import parse_phone
 
+from .conversation import MAX_BODY, TOO_LONG, MessageFields
 from .dates import SaneDate
 
 
@@ -110,13 +111,14 @@ class DetailsForm(RegisterNewcomerForm):
     )
 
 
-class ReturnIntakeForm(FlaskForm):
-    """Return an intake with a question for the newcomer."""
+class ReturnIntakeForm(MessageFields):
+    """Return an intake with a question for the newcomer: a common question, or free text in a language."""
 
+    text_field = "question"
     question = TextAreaField(
-        _l("Your question for the newcomer"),
-        description=_l("Plain language, short sentences. The newcomer sees it on their intake."),
-        validators=[InputRequired(message=_l("Please write your question.")), Length(max=1000)],
+        _l("Or write your own question"),
+        description=_l("Plain language, short sentences. The newcomer sees it on their intake and answers there."),
+        validators=[Length(max=MAX_BODY, message=TOO_LONG)],
     )
 
 

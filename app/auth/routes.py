@@ -39,6 +39,21 @@ def sign_in(auth_session) -> None:  # noqa: ANN001
     login_user(auth_session)
 
 
+AFTER_SIGN_IN = ("/messages",)
+"""Pages a sign-in may lead back to (``?next=``, set by ``login_required``) instead of the intake:
+an allow-list of paths, so the parameter can never send anyone elsewhere."""
+
+
+def _next_args() -> dict[str, str]:
+    """``next`` to carry from the sign-in page to the code page, when it is one of :data:`AFTER_SIGN_IN`."""
+    target = request.args.get("next", "")
+    return {"next": target} if target in AFTER_SIGN_IN else {}
+
+
+def _after_sign_in() -> str:
+    return _next_args().get("next") or url_for("intake.resume")
+
+
 def _number_key() -> str:
     """Rate-limit key for one phone number (hashed: the number itself is never stored here)."""
     number = parse_phone(request.form.get("phone", "")[:40]) or "invalid"
@@ -67,12 +82,12 @@ def invitation(token: str) -> ResponseReturnValue:
 def login_page() -> ResponseReturnValue:
     """Ask for a phone number and send a code to it, if it is known: the answer is the same either way."""
     if current_user.is_authenticated and current_user.newcomer:
-        return redirect(url_for("intake.resume"))
+        return redirect(_after_sign_in())
     form = PhoneForm()
     if form.validate_on_submit():
         code_request = services.request_code(form.e164)  # the SMS is queued for the worker
         session["challenge"] = code_request.challenge.public_id
-        return redirect(url_for("auth.code"))
+        return redirect(url_for("auth.code", **_next_args()))
     return render_template("auth/login.html", form=form), 422 if form.errors else 200
 
 
@@ -89,7 +104,7 @@ def code() -> ResponseReturnValue:
         check = services.verify_code(public_id, form.code.data)
         if check.session is not None:
             sign_in(check.session)
-            return redirect(url_for("intake.resume"))
+            return redirect(_after_sign_in())
         if check.problem == services.WRONG:
             form.code.errors = [
                 ngettext(

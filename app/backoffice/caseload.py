@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, select, union_all
@@ -121,6 +122,14 @@ class Page:
     @property
     def next_args(self) -> dict[str, object]:
         return {"page": self.page + 1, "after": self.next_cursor} if self.has_next else {}
+
+    @cached_property
+    def unread_replies(self) -> dict[int, int]:
+        """Unread answers from the newcomer per file of this page: one grouped statement over the
+        page's ids, run when the page shows them (not one of the page's two)."""
+        from ..conversation.services import unread_counts
+
+        return unread_counts(newcomer.id for newcomer in self.items)
 
 
 def cursor_of(newcomer: Newcomer, sort: str = "deadline") -> str:

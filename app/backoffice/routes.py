@@ -512,14 +512,21 @@ def approve(newcomer_id: int) -> ResponseReturnValue:
 @requires(KLANTMANAGER)
 def return_intake(newcomer_id: int) -> ResponseReturnValue:
     """Return the submitted intake with a question."""
+    from ..conversation.routes import return_form_page, with_message_choices
+
     newcomer = _file_or_404(newcomer_id)
-    form = ReturnIntakeForm()
-    if not form.validate_on_submit():
-        flash(form.question.errors[0] if form.question.errors else _("Please write your question."), "warning")
-        return redirect(url_for("backoffice.file", newcomer_id=newcomer.id))
+    form = with_message_choices(ReturnIntakeForm())
+    if not form.validate_on_submit():  # the form again, with the message next to the field and the text kept
+        return return_form_page(newcomer, form)
     try:
-        services.return_with_question(newcomer, current_staff(), form.question.data)
-    except ValueError:
+        services.return_with_question(
+            newcomer,
+            current_staff(),
+            form.question.data or "",
+            common_question=form.common_question.data or None,
+            language=form.language.data,
+        )
+    except services.NotSubmitted:
         flash(_("Only a submitted intake can be returned."), "warning")
     else:
         flash(_("The intake was returned; the newcomer gets an SMS."), "info")

@@ -11,9 +11,11 @@ from sqlalchemy import select
 from .. import audit
 from ..auth.services import issue_invitation, queue_invitation
 from ..casefiles import set_status
+from ..conversation import services as conversation
 from ..extensions import db
 from ..models import IntakeSession, Newcomer, Note, Staff, StatusChange
 from ..models import casefile as status
+from ..models.conversation import ConversationMessage
 from ..models.intake import APPROVED, RETURNED
 from ..models.message import NOTICES, OutboundMessage
 from ..models.staff import KLANTMANAGER, staff_municipalities
@@ -146,23 +148,47 @@ def approve(newcomer: Newcomer, staff: Staff) -> bool:
     return True
 
 
-def return_with_question(newcomer: Newcomer, staff: Staff, question: str) -> OutboundMessage:
-    """Return a submitted intake with a question; the newcomer gets an SMS in their language."""
+class NotSubmitted(ValueError):
+    """Only a submitted intake can be approved or returned."""
+
+
+def return_with_question(
+    newcomer: Newcomer,
+    staff: Staff,
+    question: str = "",
+    *,
+    common_question: str | None = None,
+    language: str | None = None,
+) -> ConversationMessage:
+    """Return a submitted intake with a question: a message in the file's conversation, and an SMS.
+
+    The question is a common question (by key, read in each reader's language) or free text in
+    ``language``; the newcomer reads it on their review page and can answer it there in text
+    (``app.intake.routes.answer``), change answers and send the intake again. The SMS in their
+    language says only that there is a question, never the question itself. Raises
+    :class:`NotSubmitted`, or what ``app.conversation.services.outgoing`` raises.
+    """
     intake = intake_of(newcomer)
     if intake is None or newcomer.status != status.INTAKE_SUBMITTED:
-        raise ValueError("not submitted")
-    intake.status, intake.question, intake.reviewed_at = RETURNED, question.strip(), utcnow()
+        raise NotSubmitted("not submitted")
+    now = utcnow()
+    # Written at the moment of the return: the review page finds it by that time (question_of).
+    message = conversation.outgoing(
+        newcomer, staff, body=question, language=language, common_question=common_question, at=now
+    )
+    # The question as the klantmanager sees it (the file's line about it, the newcomer's export).
+    intake.status, intake.question, intake.reviewed_at = RETURNED, conversation.text_of(message), now
     set_status(newcomer, status.RETURNED, actor_id=staff.id)
     audit.record("intake.returned", "newcomer", newcomer.id, municipality_id=newcomer.municipality_id)
     link = current_app.config["PUBLIC_BASE_URL"].rstrip("/") + "/login"
-    message = queue_for(
+    sms = queue_for(
         newcomer,
         "intake_returned",
         NOTICES,
         lambda _secret: texts.intake_returned(newcomer.municipality.name, link),
-        cause=("intake_session", intake.id),
-        key=f"intake_returned:{intake.id}:{intake.reviewed_at.isoformat()}",
+        cause=("conversation_message", message.id),
     )
+    message.outbound_message_id = sms.id
     db.session.commit()
     return message
 

@@ -8,10 +8,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from forms.auth import ConfirmForm
+from forms.conversation import ReplyForm
 from forms.workflow import build_step_form, client_conditions
 from workflows import engine
 
-from ..i18n import number
+from ..conversation import services as conversation
+from ..extensions import db
+from ..i18n import current_language, number
 from ..models.intake import RETURNED
 from . import bp, services
 
@@ -35,9 +38,19 @@ def _resume_url(intake) -> str:  # noqa: ANN001
     return url_for("intake.step", step_id=step.id) if step else url_for("intake.review")
 
 
+def _returned_with(intake):  # noqa: ANN001, ANN202
+    """The conversation message that returned the intake, while it is returned (``None`` otherwise)."""
+    if intake.status != RETURNED:
+        return None
+    return conversation.question_of(intake.newcomer, intake.reviewed_at)
+
+
 def _question(intake) -> str | None:  # noqa: ANN001
-    """The klantmanager's question, while the intake is returned to the newcomer."""
-    return intake.question if intake.status == RETURNED else None
+    """The klantmanager's question in the reader's language, while the intake is returned to the newcomer."""
+    if intake.status != RETURNED:
+        return None
+    message = _returned_with(intake)
+    return conversation.text_of(message) if message is not None else intake.question
 
 
 @bp.get("/")
@@ -92,8 +105,15 @@ def step(step_id: str) -> ResponseReturnValue:
 
 @bp.get("/review")
 def review() -> ResponseReturnValue:
-    """Every answer, with a link to change each step, and the button to send it in."""
-    intake = _intake()
+    """Every answer, with a link to change each step, and the button to send it in.
+
+    A returned intake shows the klantmanager's question in the reader's language (reading it marks
+    it read), the answers written to it so far, and a field to answer it in text.
+    """
+    return _review(_intake(), ReplyForm(formdata=None))
+
+
+def _review(intake, answer_form: ReplyForm, code: int = 200) -> ResponseReturnValue:  # noqa: ANN001
     if intake.is_submitted:
         return redirect(url_for("intake.done"))
     definition, progress = services.workflow(), services.progress(intake)
@@ -101,7 +121,46 @@ def review() -> ResponseReturnValue:
         return redirect(_resume_url(intake))
     # A phone may be shared: sensitive answers show only as "answered" (staff see them).
     sections = engine.summary(definition, progress, services.context(), hide_sensitive=True)
-    return render_template("intake/review.html", sections=sections, form=ConfirmForm(), question=_question(intake))
+    message = _returned_with(intake)
+    question, answered = _question(intake), []
+    language = None
+    if message is not None:
+        language = None if message.common_question else message.language
+        answered = [(a.body, a.created_at) for a in conversation.answers_to(message)]
+        if message.read_at is None:
+            conversation.mark_read_by_newcomer(intake.newcomer, [message.id])
+    return render_template(
+        "intake/review.html",
+        sections=sections,
+        form=ConfirmForm(),
+        question=question,
+        question_language=language,
+        answered=answered,
+        answer_form=answer_form if message is not None else None,
+    ), code
+
+
+@bp.post("/review/answer")
+def answer() -> ResponseReturnValue:
+    """The newcomer answers the klantmanager's question in text; the intake stays returned, to change and send again."""
+    intake = _intake()
+    if intake.is_submitted:
+        flash(_("You already sent your intake. This change was not saved."), "warning")
+        return redirect(url_for("intake.done"))
+    message = _returned_with(intake)
+    if message is None:
+        return redirect(url_for("intake.review"))
+    form = ReplyForm()
+    if form.validate_on_submit():
+        try:
+            conversation.reply(intake.newcomer, form.body.data, language=current_language().code, in_reply_to=message)
+        except (conversation.EmptyMessage, conversation.TooLong):
+            db.session.rollback()
+            form.body.errors = [_("Please write your answer.")]
+        else:
+            flash(_("Your answer was sent to your klantmanager."), "info")
+            return redirect(url_for("intake.review", _anchor="question"))
+    return _review(intake, form, 422)
 
 
 @bp.post("/submit")

@@ -79,6 +79,39 @@ def intake_received(municipality: str) -> str:
     return gettext("Municipality of %(municipality)s: we received your intake. Thank you!", municipality=municipality)
 
 
+SHORT_MESSAGES_LINK = "https://intake.example-gemeente.nl/m"
+"""The link to the conversation (``/m``): the same for everyone, no token; signing in shows the messages."""
+
+
+@sms_text("conversation_message", link=SHORT_MESSAGES_LINK)
+def conversation_message(municipality: str, link: str) -> str:
+    """A new message from the klantmanager, without its text (it may be personal): read it signed in."""
+    return gettext(
+        "Municipality of %(municipality)s: you have a message from your klantmanager: %(link)s",
+        municipality=municipality,
+        link=link,
+    )
+
+
+@sms_text(
+    "conversation_question",
+    question="Do you have a diploma from your country? Please bring it.",
+    link=SHORT_MESSAGES_LINK,
+)
+def conversation_question(municipality: str, question: str, link: str) -> str:
+    """A common question (app/conversation/common_questions.py, never free text), in the newcomer's language.
+
+    Sent only when it fits two segments (``app.conversation.services.notify`` checks each time and
+    sends :func:`conversation_message` otherwise).
+    """
+    return gettext(
+        "Municipality of %(municipality)s: %(question)s %(link)s",
+        municipality=municipality,
+        question=question,
+        link=link,
+    )
+
+
 # -- answers to incoming SMS (app/sms/inbound.py, docs/sms.md) ------------------------------------
 # The keywords are parameters, taken from the table in app/sms/keywords.py in the person's language,
 # so that a text never advertises a word the app does not understand.

@@ -30,4 +30,4 @@ def test_query_count_does_not_grow_with_the_page(klantmanager, app):
     path = "/backoffice/caseload?klantmanager=all&per_page={}"  # the whole team's: these files have no klantmanager
     counts = {size: count_queries(app, klantmanager, path.format(size)) for size in (10, 25, 100)}
     assert len(set(counts.values())) == 1, counts
-    assert counts[10] <= 6, counts
+    assert counts[10] <= 7, counts  # 7: the unread answers of the page's files, one grouped statement

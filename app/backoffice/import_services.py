@@ -285,7 +285,11 @@ def run_next(worker: Worker) -> bool:
         log.warning("import: claim failed: %s", type(error).__name__)
         return False
     if job_id is not None:
-        run_claimed(job_id, worker.worker_id, stopping=lambda: worker.stopping)
+        try:
+            run_claimed(job_id, worker.worker_id, stopping=lambda: worker.stopping)
+        except Exception as error:  # noqa: BLE001 - the worker goes on; the lease runs out, the job is taken over
+            db.session.rollback()
+            log.error("import %s: %s", job_id, type(error).__name__)  # noqa: TRY400 - no traceback: it may quote a row
         return True
     if time.monotonic() >= _next_wipe:
         _next_wipe = time.monotonic() + WIPE_EVERY_SECONDS
@@ -390,14 +394,15 @@ def run_claimed(job_id: int, worker_id: str, stopping: Callable[[], bool] = lamb
         db.session.rollback()
         return None
     held = _Claim(job_id, worker_id, stopping)
-    who = importer(job)
-    if job.attempts > MAX_ATTEMPTS or who is None or not job.payload:
-        log.warning("import %s: not run (attempt %s)", job_id, job.attempts)
-        return _fail(held, who, "error")
-    rows = _rows(job.payload)
-    db.session.rollback()  # nothing is held open while checking
+    who: Importer | None = None
     stage = "check"
     try:
+        who = importer(job)
+        if job.attempts > MAX_ATTEMPTS or who is None or not job.payload:
+            log.warning("import %s: not run (attempt %s)", job_id, job.attempts)
+            return _fail(held, who, "error")
+        rows = _rows(job.payload)
+        db.session.rollback()  # nothing is held open while checking
         checked = check_rows(rows, who.granted, outside=who.outside, progress=held.progress)
         held.update(
             status=job_status.IMPORTING,

@@ -43,9 +43,10 @@ class ImportJob(db.Model):
         ForeignKey("staff_members.id", ondelete="SET NULL"), index=True
     )
     status: Mapped[str] = mapped_column(String(12), default=QUEUED)
-    payload: Mapped[dict[str, Any] | None] = mapped_column(JsonColumn)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JsonColumn, deferred=True)
     """``rows``: [{line, values, extra_cells}] as read from the file; ``municipality_id`` for an
-    import of the command line (only rows of that municipality). ``None`` once the job ended."""
+    import of the command line (only rows of that municipality). ``None`` once the job ended.
+    Deferred: the pages that list and show jobs never load it."""
     claimed_by: Mapped[str | None] = mapped_column(String(80))
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     attempts: Mapped[int] = mapped_column(default=0)

@@ -69,6 +69,7 @@ def job_of(app, page) -> ImportJob:  # noqa: ANN001
     job_id = int(re.search(r"/backoffice/import/(\d+)", page.request.path).group(1))
     with app.app_context():
         job = db.session.get(ImportJob, job_id)
+        job.payload  # noqa: B018 - load the deferred column before the row leaves the session
         db.session.expunge(job)
         return job
 
@@ -716,6 +717,7 @@ def set_job(app, job_id: int, **values: object) -> None:  # noqa: ANN001
 def get(app, job_id: int) -> ImportJob:  # noqa: ANN001
     with app.app_context():
         job = db.session.get(ImportJob, job_id)
+        job.payload  # noqa: B018 - load the deferred column before the row leaves the session
         db.session.expunge(job)
         return job
 
@@ -844,6 +846,20 @@ def test_the_worker_survives_an_import_that_breaks(km, app, sms, monkeypatch, ma
         send_invitation(other, create_invitation(other))
         db.session.commit()
     assert len(sms.sent) == 1  # the worker went on with the outbox
+    job = get(app, job_id)
+    assert (job.status, job.failure, job.payload) == ("failed", "error", None)
+
+
+def test_a_job_with_a_broken_payload_fails_and_the_worker_goes_on(km, app, sms, make_newcomer):
+    job_id = queued_job(km, csv_bytes(*THREE))
+    set_job(app, job_id, payload={"rows": [{"no": "line"}]})
+    with app.app_context():
+        from app.auth.services import create_invitation, send_invitation
+
+        other = db.session.get(Newcomer, make_newcomer().id)
+        send_invitation(other, create_invitation(other))
+        db.session.commit()
+    assert len(sms.sent) == 1
     job = get(app, job_id)
     assert (job.status, job.failure, job.payload) == ("failed", "error", None)
 

@@ -21,10 +21,12 @@ Every attempt is audited, refusals too (``result=denied``).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from flask import current_app
+from flask import current_app, g
 from sqlalchemy import func, select, update
 
 from .. import audit
@@ -42,6 +44,7 @@ from ..models.message import (
     OutboundMessage,
     WorkerHeartbeat,
 )
+from ..models.tenancy import current_limit, limit_to
 from ..models.types import utcnow
 from ..outbox import SECRET_MASK, queue_sms
 from ..outbox.monitor import DueSummary, WorkerSummary, due_summary, worker_summary
@@ -296,12 +299,17 @@ def cancel(message_id: int) -> OutboundMessage:
     return message
 
 
-def _newcomer(message: OutboundMessage) -> Newcomer | None:
-    """The message's newcomer, whatever the beheerder's municipalities (loaded into the session, so
-    that :func:`cancel_reason` finds it there): the beheerder never sees it."""
-    if message.newcomer_id is None:
-        return None
-    return db.session.get(Newcomer, message.newcomer_id, execution_options={"all_municipalities": True})
+@contextmanager
+def _whole_service() -> Iterator[None]:
+    """Lift the request's tenancy limit for a check: the queue is the whole service's, and a
+    beheerder (who may serve no municipality) only ever learns a refusal code from it."""
+    saved = current_limit()
+    g.pop("tenant_municipality_ids", None)  # the attribute limit_to() sets (app/models/tenancy.py)
+    try:
+        yield
+    finally:
+        if saved is not None:
+            limit_to(saved)
 
 
 def retry(message_id: int) -> OutboundMessage:
@@ -321,16 +329,23 @@ def retry(message_id: int) -> OutboundMessage:
     refusal = _retry_refusal(original)
     if refusal is not None:
         raise refuse(refusal)
-    newcomer = _newcomer(original)
-    if original.newcomer_id is not None:
-        if newcomer is None or newcomer.phone.startswith("erased-"):
-            raise refuse("file_erased")
-        if opted_out(newcomer.id, original.category):
-            raise refuse("opted_out")
-        # The cause of the message went away (a kind's own check); a changed number is no reason:
-        # the copy goes to the number on the file now.
-        if cancel_reason(original) not in (None, "number_changed"):
-            raise refuse("cause_gone")
+    with _whole_service():
+        newcomer = db.session.get(Newcomer, original.newcomer_id) if original.newcomer_id is not None else None
+        to = newcomer.phone if newcomer is not None else original.to_phone
+        reason = None
+        if original.newcomer_id is not None:
+            if newcomer is None or newcomer.phone.startswith("erased-"):
+                reason = "file_erased"
+            elif opted_out(newcomer.id, original.category):
+                reason = "opted_out"
+            # The cause of the message went away (a kind's own check); a changed number is no
+            # reason not to: the copy goes to the number on the file now.
+            elif cancel_reason(original) not in (None, "number_changed"):
+                reason = "cause_gone"
+        elif cancel_reason(original) is not None:
+            reason = "cause_gone"
+    if reason is not None:
+        raise refuse(reason)
     pending = db.session.scalar(
         select(OutboundMessage.id)
         .where(
@@ -353,7 +368,7 @@ def retry(message_id: int) -> OutboundMessage:
     now = utcnow()
     body = original.body
     copy = queue_sms(
-        to=newcomer.phone if newcomer is not None else original.to_phone,
+        to=to,
         kind=original.kind,
         category=original.category,
         locale=original.locale,

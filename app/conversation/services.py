@@ -28,7 +28,7 @@ from forms.conversation import MAX_BODY
 
 from .. import audit
 from ..extensions import db
-from ..i18n import BY_CODE, DEFAULT
+from ..i18n import BY_CODE, DEFAULT, current_language
 from ..models import Newcomer, Staff
 from ..models.conversation import FROM_NEWCOMER, SMS, TO_NEWCOMER, WEB, ConversationMessage
 from ..models.message import NOTICES, OutboundMessage
@@ -72,7 +72,7 @@ def messages_link() -> str:
 
 
 def text_of(message: ConversationMessage) -> str:
-    """What a message says, in the current language when it is a common question."""
+    """What a message says, in the current language when it is a common question (else as written)."""
     if message.common_question:
         return common_questions.text(message.common_question) or message.body
     return message.body
@@ -111,9 +111,10 @@ def outgoing(
         direction=TO_NEWCOMER,
         channel=WEB,
         author_staff_id=staff.id,
-        # A common question is its key: every reader sees it in their own language.
-        body="" if question else text,
-        language=None if question else (language or DEFAULT),
+        # A common question is its key: every reader sees it in their own language. Its text in the
+        # writer's language is kept too, for what reads the body alone (the newcomer's export).
+        body=str(question.text) if question else text,
+        language=current_language().code if question else (language or DEFAULT),
         common_question=question.key if question else None,
         sensitive=question is None or question.sensitive,
         created_at=at or utcnow(),

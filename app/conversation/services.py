@@ -374,10 +374,11 @@ def unread_counts(newcomer_ids: Iterable[int]) -> dict[int, int]:
 
 
 def question_of(newcomer: Newcomer, returned_at: datetime | None) -> ConversationMessage | None:
-    """The message that returned the intake: the first one to the newcomer from the moment it was returned.
+    """The message that returned the intake: the one to the newcomer written at the moment it was returned.
 
-    ``return_with_question`` writes it with the intake's ``reviewed_at`` as its time, so it is the
-    first outgoing message at or after that moment (later messages come after it).
+    ``return_with_question`` writes it with the intake's ``reviewed_at`` as its time (microseconds,
+    kept exactly by both databases), so a message written later, or an intake returned before
+    returns were messages, never matches.
     """
     if returned_at is None:
         return None
@@ -386,9 +387,9 @@ def question_of(newcomer: Newcomer, returned_at: datetime | None) -> Conversatio
         .where(
             ConversationMessage.newcomer_id == newcomer.id,
             ConversationMessage.direction == TO_NEWCOMER,
-            ConversationMessage.created_at >= returned_at,
+            ConversationMessage.created_at == returned_at,
         )
-        .order_by(ConversationMessage.created_at, ConversationMessage.id)
+        .order_by(ConversationMessage.id)
         .limit(1)
     )
 

@@ -122,8 +122,8 @@ def _review(intake, answer_form: ReplyForm, code: int = 200) -> ResponseReturnVa
     # A phone may be shared: sensitive answers show only as "answered" (staff see them).
     sections = engine.summary(definition, progress, services.context(), hide_sensitive=True)
     message = _returned_with(intake)
-    question, answered = _question(intake), []
-    language = None
+    question = conversation.text_of(message) if message is not None else _question(intake)
+    answered, language = [], None
     if message is not None:
         language = None if message.common_question else message.language
         answered = [(a.body, a.created_at) for a in conversation.answers_to(message)]

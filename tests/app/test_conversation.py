@@ -529,3 +529,8 @@ def test_question_of_finds_the_returning_message_not_a_later_one(app, make_staff
         db.session.commit()
         assert conversation.question_of(newcomer, returned_at).id == first.id != later.id
         assert conversation.question_of(newcomer, None) is None
+        db.session.expire_all()  # read back from the database: the moment round-trips exactly
+        assert (
+            conversation.question_of(newcomer, db.session.get(ConversationMessage, first.id).created_at).id == first.id
+        )
+        assert conversation.question_of(newcomer, utcnow()) is None  # an intake returned before returns were messages

@@ -69,6 +69,13 @@ KIND_LABELS = {
     "intake_received": _l("receipt of the intake"),
     "conversation_message": _l("notice of a message from the klantmanager"),
     "conversation_question": _l("question from the klantmanager"),
+    "keyword_help": _l("answer to HELP"),
+    "keyword_stopped": _l("confirmation of STOP"),
+    "keyword_stopped_category": _l("confirmation of STOP for one kind of message"),
+    "keyword_started": _l("confirmation of START"),
+    "keyword_started_category": _l("confirmation of START for one kind of message"),
+    "inbound_ack": _l("acknowledgement of an SMS from the newcomer"),
+    "unknown_number_reply": _l("answer to an unknown number"),
 }
 """What each kind of SMS is, for staff; a kind not listed here shows as "other SMS" with its code."""
 

@@ -47,6 +47,8 @@ DETAILS = {
     "permanent": _l("The SMS provider refused it for good: it is not tried again."),
     "secret_unreadable": _l("The message could not be put together again. Send a new one from the file."),
     "retried": _l("A beheerder had it sent again, as a new message."),
+    "lease_expired": _l("The sending service that had it stopped; another one took it over and checks first."),
+    "released": _l("A sending service that was stopping gave it back, to be sent by another."),
 }
 """Codes the outbox writes in a message's history (``OutboundEvent.detail``) besides the errors."""
 

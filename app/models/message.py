@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -68,20 +68,12 @@ class OutboundMessage(db.Model):
 
     __tablename__ = "outbound_messages"
     __table_args__ = (
-        # The due query: queued rows by priority then due time (a partial index on PostgreSQL).
-        Index(
-            "ix_outbound_due",
-            "priority",
-            "next_attempt_at",
-            postgresql_where="status = 'queued'",
-            sqlite_where="status = 'queued'",
-        ),
         # Rows whose worker died: sending with an expired lease.
         Index(
             "ix_outbound_leases",
             "lease_until",
-            postgresql_where="status = 'sending'",
-            sqlite_where="status = 'sending'",
+            postgresql_where=text("status = 'sending'"),
+            sqlite_where=text("status = 'sending'"),
         ),
         Index("ix_outbound_status_created", "status", "created_at"),
         Index("ix_outbound_newcomer_created", "newcomer_id", "created_at"),
@@ -134,6 +126,19 @@ class OutboundMessage(db.Model):
     @property
     def is_final(self) -> bool:
         return self.status in FINAL
+
+
+# The due query (app/outbox/worker.py ``due_rows``): queued rows only, most urgent first, then the
+# longest waiting: ``ORDER BY priority DESC, next_attempt_at``. The index holds exactly that order
+# (priority descending), so the query reads the first entries and stops; with an ascending priority
+# PostgreSQL would have to read and sort every due row for each claim.
+Index(
+    "ix_outbound_due",
+    OutboundMessage.priority.desc(),
+    OutboundMessage.next_attempt_at,
+    postgresql_where=text("status = 'queued'"),
+    sqlite_where=text("status = 'queued'"),
+)
 
 
 class OutboundEvent(db.Model):

@@ -98,13 +98,6 @@ def upgrade():
         batch_op.create_unique_constraint(batch_op.f("uq_outbound_messages_callback_token"), ["callback_token"])
         batch_op.create_unique_constraint(batch_op.f("uq_outbound_messages_provider_id"), ["provider_id"])
         batch_op.create_index(
-            "ix_outbound_due",
-            ["priority", "next_attempt_at"],
-            unique=False,
-            postgresql_where=sa.text("status = 'queued'"),
-            sqlite_where=sa.text("status = 'queued'"),
-        )
-        batch_op.create_index(
             "ix_outbound_leases",
             ["lease_until"],
             unique=False,
@@ -113,6 +106,16 @@ def upgrade():
         )
         batch_op.create_index("ix_outbound_status_created", ["status", "created_at"], unique=False)
         batch_op.create_index("ix_outbound_newcomer_created", ["newcomer_id", "created_at"], unique=False)
+    # The due query reads this in its order (priority DESC, then due time); created outside the
+    # batch, whose table copy on SQLite would drop the DESC.
+    op.create_index(
+        "ix_outbound_due",
+        "outbound_messages",
+        [sa.text("priority DESC"), "next_attempt_at"],
+        unique=False,
+        postgresql_where=sa.text("status = 'queued'"),
+        sqlite_where=sa.text("status = 'queued'"),
+    )
 
     op.create_table(
         "outbound_events",
@@ -190,8 +193,9 @@ def downgrade():
     op.drop_table("worker_heartbeats")
     op.drop_table("sms_opt_outs")
     op.drop_table("outbound_events")
+    op.drop_index("ix_outbound_due", table_name="outbound_messages")
     with op.batch_alter_table("outbound_messages", schema=None) as batch_op:
-        for index in ("ix_outbound_newcomer_created", "ix_outbound_status_created", "ix_outbound_leases", "ix_outbound_due"):
+        for index in ("ix_outbound_newcomer_created", "ix_outbound_status_created", "ix_outbound_leases"):
             batch_op.drop_index(index)
         for constraint in ("provider_id", "callback_token", "idempotency_key"):
             batch_op.drop_constraint(batch_op.f(f"uq_outbound_messages_{constraint}"), type_="unique")

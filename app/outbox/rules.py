@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import select
+from sqlalchemy import literal, select, update
 
 from ..extensions import db
 from ..models import Newcomer
@@ -18,6 +18,8 @@ from ..models.message import (
     ALL,
     OPT_OUT_CATEGORIES,
     RANK,
+    SENT,
+    UNKNOWN,
     OutboundEvent,
     OutboundMessage,
     SmsOptOut,
@@ -60,18 +62,57 @@ def opted_out(newcomer_id: int, category: str) -> bool:
 def cancel_reason(message: OutboundMessage) -> str | None:
     """Why this message should no longer be sent, as a code; ``None`` to send it."""
     if message.newcomer_id is not None:
-        newcomer = db.session.get(Newcomer, message.newcomer_id)
-        if newcomer is None or newcomer.phone.startswith("erased-"):
+        # One statement for the file and its opt-outs: the worker asks this for every message.
+        opt_out = (
+            select(SmsOptOut.id)
+            .where(SmsOptOut.newcomer_id == Newcomer.id, SmsOptOut.category.in_((message.category, ALL)))
+            .exists()
+            if message.category in OPT_OUT_CATEGORIES
+            else literal(False)
+        )
+        found = db.session.execute(
+            select(Newcomer.phone, opt_out.label("opted_out")).where(Newcomer.id == message.newcomer_id)
+        ).first()
+        if found is None or found.phone.startswith("erased-"):
             return "file_erased"
-        if newcomer.phone != message.to_phone:
+        if found.phone != message.to_phone:
             return "number_changed"
-        if opted_out(newcomer.id, message.category):
+        if found.opted_out:
             return "opted_out"
     for check in _BY_KIND.get(message.kind, ()):
         reason = check(message)
         if reason is not None:
             return reason
     return None
+
+
+def lock(message: OutboundMessage) -> OutboundMessage:
+    """Lock ``message``'s row for the rest of this transaction and read it again as it is now.
+
+    Pending changes are flushed first (so they survive the new read). On PostgreSQL a ``SELECT ...
+    FOR UPDATE`` of the row; on SQLite a no-op write, which takes the database's write lock. Whoever
+    moves a status (the worker, a status callback, a staff action) does it under this lock, so two
+    of them never both read the old status and one write it back over the other's newer one.
+    """
+    db.session.flush()
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.refresh(message, with_for_update=True)
+    else:
+        db.session.execute(
+            update(OutboundMessage)
+            .where(OutboundMessage.id == message.id)
+            .values(status=OutboundMessage.status)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.refresh(message)
+    return message
+
+
+def may_move(current: str, status: str) -> bool:
+    """Whether a row in ``current`` may move to ``status``: never back, and *unknown* never over *sent*."""
+    if RANK[status] < RANK[current]:
+        return False
+    return not (current == SENT and status == UNKNOWN)
 
 
 def advance(
@@ -81,9 +122,17 @@ def advance(
     *,
     error_code: str | None = None,
     detail: str | None = None,
+    locked: bool = False,
 ) -> bool:
-    """Move ``message`` to ``status`` if that is not a step back, with a line in its history."""
-    if RANK[status] < RANK[message.status]:
+    """Move ``message`` to ``status`` if that is not a step back, with a line in its history.
+
+    The row is locked and read again first (:func:`lock`; ``locked=True``: the caller just did), so
+    the check is against the status as it is now, not as this session once read it; the caller
+    commits.
+    """
+    if not locked:
+        lock(message)
+    if not may_move(message.status, status):
         return False
     now = utcnow()
     changed = status != message.status

@@ -73,6 +73,8 @@ class Config:
     LOGIN_LIMIT_PER_IP = _env("LOGIN_LIMIT_PER_IP", "10 per minute; 50 per hour")
     LOGIN_LIMIT_PER_NUMBER = _env("LOGIN_LIMIT_PER_NUMBER", "3 per 15 minutes; 10 per day")
     CODE_LIMIT_PER_IP = _env("CODE_LIMIT_PER_IP", "20 per minute; 100 per hour")
+    MESSAGE_REPLY_LIMIT = _env("MESSAGE_REPLY_LIMIT", "10 per minute; 60 per day")
+    """Answers a newcomer may write on the web (per newcomer, not per address)."""
 
     # Languages
     BABEL_DEFAULT_LOCALE = "nl"

@@ -59,6 +59,7 @@ def init_app(app: Flask) -> None:
         format_datetime=format_datetime,
         format_date=format_date,
         number=number,
+        local_number=number,  # the same, for the layout: a page may have a variable called "number"
         message_language_question=message_language_question,
     )
     app.jinja_env.filters["explain"] = explain

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -22,7 +22,7 @@ from ..backoffice import bp as backoffice_bp
 from ..backoffice import labels
 from ..backoffice import services as backoffice_services
 from ..backoffice.access import current_staff, requires
-from ..extensions import db
+from ..extensions import db, limiter
 from ..i18n import current_language
 from ..models import Newcomer
 from ..models.staff import KLANTMANAGER
@@ -167,6 +167,15 @@ def _newcomer() -> Newcomer:
     return current_user.newcomer
 
 
+@bp.app_template_global()
+def unread_messages() -> int:
+    """For the page header: how many messages the signed-in newcomer has not read (0 for anyone else)."""
+    user = current_user
+    if not (user.is_authenticated and user.newcomer):
+        return 0
+    return services.unread_by_newcomer(user.newcomer)
+
+
 @bp.get("/m")
 def short() -> ResponseReturnValue:
     """The short link in the SMS: the messages, through signing in when needed."""
@@ -186,8 +195,15 @@ def thread() -> ResponseReturnValue:
     return _thread_page(_newcomer(), ReplyForm(formdata=None))
 
 
+def _newcomer_key() -> str:
+    """Rate-limit key for one signed-in newcomer (people in one reception centre share an address)."""
+    user = current_user
+    return f"newcomer:{user.newcomer.id}" if user.is_authenticated and user.newcomer else f"ip:{request.remote_addr}"
+
+
 @bp.post("/messages")
 @login_required
+@limiter.limit(lambda: current_app.config["MESSAGE_REPLY_LIMIT"], key_func=_newcomer_key)
 def reply() -> ResponseReturnValue:
     """The newcomer answers on the web."""
     newcomer = _newcomer()

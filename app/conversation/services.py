@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import force_locale
@@ -124,6 +124,27 @@ def outgoing(
     return message
 
 
+DOUBLE_SUBMIT = timedelta(seconds=60)
+"""The same text from the same writer within this time is one message sent twice (a double click,
+a reload of the POST): the second adds nothing and sends no second SMS."""
+
+
+def _repeat_of(
+    newcomer: Newcomer, direction: str, body: str, common_question: str | None
+) -> ConversationMessage | None:
+    latest = db.session.scalar(
+        select(ConversationMessage)
+        .where(ConversationMessage.newcomer_id == newcomer.id, ConversationMessage.direction == direction)
+        .order_by(ConversationMessage.created_at.desc(), ConversationMessage.id.desc())
+        .limit(1)
+    )
+    if latest is None or utcnow() - latest.created_at > DOUBLE_SUBMIT:
+        return None
+    if common_question is not None:
+        return latest if latest.common_question == common_question else None
+    return latest if latest.common_question is None and latest.body == body else None
+
+
 def write(
     newcomer: Newcomer,
     staff: Staff,
@@ -136,6 +157,9 @@ def write(
 
     Raises what :func:`outgoing` raises (nothing is written then).
     """
+    repeat = _repeat_of(newcomer, TO_NEWCOMER, clean_body(body), common_question or None)
+    if repeat is not None and repeat.author_staff_id == staff.id:
+        return repeat
     message = outgoing(newcomer, staff, body=body, language=language, common_question=common_question)
     message.outbound_message_id = notify(newcomer, message).id
     audit.record("file.message_written", "newcomer", newcomer.id, municipality_id=newcomer.municipality_id)
@@ -193,6 +217,8 @@ def reply(
     text = clean_body(body)
     if not text:
         raise EmptyMessage()
+    if channel == WEB and (repeat := _repeat_of(newcomer, FROM_NEWCOMER, text, None)) is not None:
+        return repeat
     if in_reply_to is None:
         in_reply_to = db.session.scalar(
             select(ConversationMessage)
@@ -404,5 +430,18 @@ def answers_to(message: ConversationMessage) -> list[ConversationMessage]:
                 ConversationMessage.direction == FROM_NEWCOMER,
             )
             .order_by(ConversationMessage.created_at, ConversationMessage.id)
+        )
+    )
+
+
+def unread_by_newcomer(newcomer: Newcomer) -> int:
+    """Messages to the newcomer they have not opened yet (the badge on the Messages link)."""
+    return db.session.scalar(
+        select(func.count())
+        .select_from(ConversationMessage)
+        .where(
+            ConversationMessage.newcomer_id == newcomer.id,
+            ConversationMessage.direction == TO_NEWCOMER,
+            ConversationMessage.read_at.is_(None),
         )
     )

@@ -534,3 +534,44 @@ def test_question_of_finds_the_returning_message_not_a_later_one(app, make_staff
             conversation.question_of(newcomer, db.session.get(ConversationMessage, first.id).created_at).id == first.id
         )
         assert conversation.question_of(newcomer, utcnow()) is None  # an intake returned before returns were messages
+
+
+def test_a_message_sent_twice_by_a_double_click_is_one_message_and_one_sms(klantmanager, app, hoorn_file, sms):
+    write(klantmanager, hoorn_file, body="Komt u donderdag om 10 uur?")
+    write(klantmanager, hoorn_file, body="Komt u donderdag om 10 uur?")
+    assert len(messages(app, hoorn_file)) == 1
+    assert len(outbox(app, hoorn_file)) == 1
+    write(klantmanager, hoorn_file, body="Of vrijdag?")  # another text is another message
+    assert len(messages(app, hoorn_file)) == 2
+
+    phone = newcomer_client(app, hoorn_file)
+    page = phone.get("/messages")
+    for _ in range(2):
+        phone.post("/messages", data={"csrf_token": csrf_token(page.text), "body": "Donderdag is goed"})
+    assert [m.body for m in messages(app, hoorn_file) if m.direction == "in"] == ["Donderdag is goed"]
+
+
+def test_answers_on_the_web_are_rate_limited_per_newcomer(make_app, hoorn_file):
+    limited = make_app(MESSAGE_REPLY_LIMIT="2 per minute")
+    phone = newcomer_client(limited, hoorn_file)
+    page = phone.get("/messages")
+    statuses = [
+        phone.post("/messages", data={"csrf_token": csrf_token(page.text), "body": f"Antwoord {n}"}).status_code
+        for n in range(3)
+    ]
+    assert statuses == [302, 302, 429]
+    assert [m.body for m in messages(limited, hoorn_file)] == ["Antwoord 0", "Antwoord 1"]
+
+
+def test_the_newcomer_sees_new_messages_counted_in_the_header_until_read(klantmanager, app, hoorn_file, sms):
+    phone = newcomer_client(app, hoorn_file)
+    header = phone.get("/intake/", follow_redirects=True).text.split("</header>")[0]
+    assert 'href="/messages"' in header
+    assert "new message" not in header
+    write(klantmanager, hoorn_file, body="Welkom!")
+    write(klantmanager, hoorn_file, common_question="bring_diploma")
+    header = phone.get("/intake/", follow_redirects=True).text.split("</header>")[0]
+    assert '<span class="badge badge--soon">2<span class="visually-hidden"> new messages</span></span>' in header
+    phone.get("/messages")
+    header = phone.get("/intake/", follow_redirects=True).text.split("</header>")[0]
+    assert "new message" not in header

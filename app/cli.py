@@ -208,6 +208,11 @@ def register(app: Flask) -> None:
         click.echo(f"{verb} {len(ids)} file(s) whose retention period of {years} years has ended")
         for newcomer_id in ids:
             click.echo(f"  newcomer {newcomer_id}")
+        if not dry_run:
+            from .sms.inbound import forget_old_traces
+
+            receipts, hashes = forget_old_traces()
+            click.echo(f"forgot {receipts} old webhook receipt(s) and {hashes} keyed hash(es) of unknown senders")
 
 
 def import_notifications_command(app: Flask, gemeente: str, file: Path, *, dry_run: bool = False) -> int:

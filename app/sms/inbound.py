@@ -330,3 +330,56 @@ def _count(day: date, key_hash: str) -> None:
             index_elements=["day", "key_hash"], set_={"count": UnknownSenderCount.count + 1}
         )
     )
+
+
+# -- what is kept, and for how long ---------------------------------------------------------------
+
+RECEIPT_DAYS = 30
+"""Twilio retries a webhook for hours at most: a MessageSid older than this needs no receipt."""
+TOTAL = "total"
+"""The key of a day's rolled-up count of messages from unknown numbers."""
+
+
+def forget_old_traces(now: datetime | None = None) -> tuple[int, int]:
+    """Housekeeping (``flask purge-expired``): delete webhook receipts after :data:`RECEIPT_DAYS`, and
+    fold each past day's counts of unknown senders into one total, dropping the keyed hashes.
+
+    A keyed hash of a phone number can be tested against every possible number by whoever holds
+    the secret key, so it lives no longer than the day it serves (answering a number once a day).
+    Returns (receipts deleted, hashes dropped).
+    """
+    now = now or utcnow()
+    receipts = db.session.execute(
+        delete(WebhookReceipt)
+        .where(WebhookReceipt.received_at < now - timedelta(days=RECEIPT_DAYS))
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    today = local_day(now)
+    dropped = 0
+    days = db.session.scalars(
+        select(UnknownSenderCount.day)
+        .where(UnknownSenderCount.day < today, UnknownSenderCount.key_hash != TOTAL)
+        .distinct()
+    ).all()
+    for day in days:
+        rows = db.session.execute(
+            select(UnknownSenderCount.id, UnknownSenderCount.count).where(
+                UnknownSenderCount.day == day, UnknownSenderCount.key_hash != TOTAL
+            )
+        ).all()
+        total = sum(count for _id, count in rows)
+        db.session.execute(
+            delete(UnknownSenderCount)
+            .where(UnknownSenderCount.id.in_([row_id for row_id, _count in rows]))
+            .execution_options(synchronize_session=False)
+        )
+        existing = db.session.scalar(
+            select(UnknownSenderCount).where(UnknownSenderCount.day == day, UnknownSenderCount.key_hash == TOTAL)
+        )
+        if existing is None:
+            db.session.add(UnknownSenderCount(day=day, key_hash=TOTAL, count=total, answered=True))
+        else:
+            existing.count += total
+        dropped += len(rows)
+    db.session.commit()
+    return receipts, dropped

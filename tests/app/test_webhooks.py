@@ -845,3 +845,26 @@ def test_records_made_by_the_webhooks_are_not_tenant_filtered_away(hooks, client
         assert added is not None
         assert added.municipality_id == person.municipality_id
     assert count(hooks, ConversationMessage) == 2
+
+
+def test_old_receipts_and_yesterdays_keyed_hashes_are_forgotten(hooks, client, app):
+    from datetime import date
+
+    for number in ("+31611111111", "+31622222222", "+31622222222"):
+        signed(client, "/sms/twilio/inbound", sms_from(number, "hallo?"))
+    with app.app_context():
+        today = inbound.local_day(utcnow())
+        assert db.session.scalar(select(func.sum(UnknownSenderCount.count))) == 3
+        old = WebhookReceipt(sid="SM" + "9" * 32, kind="unknown_number", received_at=utcnow() - timedelta(days=31))
+        db.session.add(old)
+        db.session.add(UnknownSenderCount(day=date(2026, 1, 2), key_hash="a" * 64, count=4, answered=True))
+        db.session.add(UnknownSenderCount(day=date(2026, 1, 2), key_hash="b" * 64, count=1, answered=True))
+        db.session.commit()
+        assert inbound.forget_old_traces() == (1, 2)
+        kept = db.session.execute(select(UnknownSenderCount.day, UnknownSenderCount.key_hash, UnknownSenderCount.count))
+        kept = sorted((day, key == inbound.TOTAL, n) for day, key, n in kept)
+        # The past day is one total without hashes; today's hashes stay (they answer once a day).
+        assert kept[0] == (date(2026, 1, 2), True, 5)
+        assert {(day, total) for day, total, _n in kept[1:]} == {(today, False)}
+        assert db.session.scalar(select(func.count()).select_from(WebhookReceipt)) == 3
+        assert inbound.forget_old_traces() == (0, 0)  # nothing twice

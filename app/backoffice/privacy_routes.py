@@ -17,21 +17,16 @@ from flask_babel import lazy_gettext as _l
 from forms.admin import EraseForm
 from workflows import engine
 
+from ..conversation import common_questions
 from ..i18n import BY_CODE, DEFAULT
 from ..intake import services as intake_services
 from ..models.staff import KLANTMANAGER
 from ..models.types import utcnow
-from ..sms.reasons import STATUS_LABELS
+from ..sms.reasons import KIND_LABELS, STATUS_LABELS
 from . import bp, privacy_services
 from .access import requires
 from .routes import _file_or_404
 
-MESSAGE_KINDS = {
-    "login_code": _l("Sign-in code"),
-    "invitation": _l("Invitation"),
-    "intake_returned": _l("Question about the intake"),
-    "intake_received": _l("Intake received"),
-}
 OPT_OUT_LABELS = {
     "all": _l("all SMS that you can stop"),
     "reminders": _l("reminders"),
@@ -91,7 +86,8 @@ def export_page(newcomer_id: int) -> ResponseReturnValue:
             sections=sections,
             made_at=utcnow(),
             language=language,
-            message_kinds=MESSAGE_KINDS,
+            message_kinds=KIND_LABELS,
+            question_text=common_questions.text,
             message_statuses=STATUS_LABELS,
             opt_out_labels=OPT_OUT_LABELS,
         )

@@ -102,7 +102,8 @@ def queue_sms(
     """Add a message to the outbox in the current transaction; the existing row if its key is taken.
 
     ``write(secret)`` returns the text in the current (forced) locale. ``key`` defaults to the
-    kind and the cause: ``invitation:invitation:17`` can only ever be queued once. The row is
+    kind and the cause: ``invitation:invitation:17`` can only ever be queued once (queueing it again
+    returns the first row). The row is
     due at ``send_after`` and worthless after ``expires_at`` (default ``OUTBOX_DEFAULT_TTL``).
     """
     if category not in CATEGORIES:
@@ -113,9 +114,6 @@ def queue_sms(
         if cause is None:
             raise ValueError("a message needs a cause or an idempotency key")
         key = f"{kind}:{cause_type}:{cause_id}"
-    existing = db.session.scalar(select(OutboundMessage).where(OutboundMessage.idempotency_key == key))
-    if existing is not None:
-        return existing
     composed = compose(locale, write, secret)
     due = send_after or now
     values = {
@@ -142,14 +140,15 @@ def queue_sms(
         "in_doubt": False,
         "created_at": now,
     }
-    # ON CONFLICT DO NOTHING: a parallel transaction queueing the same cause adds nothing.
-    # RETURNING, not rowcount: psycopg reports -1 for this INSERT, so PostgreSQL never got the event or the NOTIFY.
-    statement = _insert_ignoring_duplicates(values).returning(OutboundMessage.id)
-    inserted = db.session.execute(statement).first() is not None
-    message = db.session.scalar(select(OutboundMessage).where(OutboundMessage.idempotency_key == key))
-    if inserted:
-        db.session.add(OutboundEvent(message_id=message.id, at=now, status=QUEUED, source="app"))
-        wake_workers()
+    # ON CONFLICT DO NOTHING: queueing the cause again (in this transaction, or in a parallel one,
+    # whose commit the insert waits for) adds nothing and returns nothing; only then is the row read.
+    # RETURNING, not rowcount: psycopg reports -1 for this INSERT. One statement for a new message,
+    # and its history line without the unit of work: the sign-in request pays for this.
+    message = db.session.scalars(_insert_ignoring_duplicates(values).returning(OutboundMessage)).first()
+    if message is None:
+        return db.session.scalar(select(OutboundMessage).where(OutboundMessage.idempotency_key == key))
+    db.session.execute(insert(OutboundEvent).values(message_id=message.id, at=now, status=QUEUED, source="app"))
+    wake_workers()
     return message
 
 

@@ -306,9 +306,9 @@ def test_the_english_msgid_check_finds_an_untranslated_string():
     assert english_fragments('<a aria-label="Is everything right? You can still change your answers.">') == []
     assert english_fragments("<p>Je antwoorden worden bij elke stap bewaard.</p>") == []
     assert english_fragments("<p>Step 3 of 11</p>") == []  # too short to tell
-    sms = '<p dir="auto" lang="en">Welcome! Start your civic integration intake here: ••••••</p>'
+    sms = '<p dir="auto" lang="en">Municipality of Hoorn: welcome! Start your intake here: ••••••</p>'
     assert english_fragments(sms) == []  # marked as English on purpose (a recorded SMS)
-    welcome = "Welcome! Start your civic integration intake here:"
+    welcome = ": welcome! Start your intake here:"  # the fragment of the msgid between its placeholders
     assert english_fragments(sms.replace('lang="en"', 'lang="nl"')) == [welcome]
 
 

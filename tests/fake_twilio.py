@@ -367,7 +367,11 @@ def start(fake: FakeTwilio) -> FakeTwilio:
 
         def do_POST(self) -> None:  # noqa: N802 - http.server's naming
             length = int(self.headers.get("Content-Length", 0))
-            form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode(), keep_blank_values=True).items()}
+            raw = self.rfile.read(length)
+            if len(raw) < length:  # the client died mid-request: Twilio has nothing, and answers no one
+                self.close_connection = True
+                return
+            form = {k: v[0] for k, v in parse_qs(raw.decode(), keep_blank_values=True).items()}
             form["path"] = self.path
             sid = self._account()
             with fake._lock:  # noqa: SLF001

@@ -472,7 +472,7 @@ def test_the_returned_question_in_the_newcomers_language_and_answer_mistakes(kla
     assert '<bdi dir="auto" lang="nl">Wat is je beroep?</bdi>' in review.text  # free text as written, marked Dutch
     empty = newcomer.post("/intake/review/answer", data={"csrf_token": csrf_token(review.text), "body": ""})
     assert empty.status_code == 422
-    assert "Please write your answer." in empty.text
+    assert in_language(app, "ar", "Please write your answer.") in empty.text
     assert (
         in_language(app, "ar", "Check your answers") in empty.text
     )  # the review page, with the message next to the field

@@ -134,7 +134,7 @@ class Worker:
                     for run_job in JOB_RUNNERS:
                         if self.stopping:
                             break
-                        busy = run_job(self) or busy
+                        busy = self.run_job(run_job) or busy
                     if max_seconds is not None and time.monotonic() - started >= max_seconds:
                         break
                     if busy:
@@ -149,6 +149,15 @@ class Worker:
                     listener.close()
                 db.session.remove()
         return self.sent
+
+    def run_job(self, run_job: JobRunner) -> bool:
+        """One unit of other work; a job that breaks is logged and does not stop the SMS."""
+        try:
+            return run_job(self)
+        except Exception as error:  # noqa: BLE001 - the runner's own rows say what went wrong
+            db.session.rollback()
+            log.error("worker %s: job runner %s: %s", self.worker_id, run_job.__name__, type(error).__name__)  # noqa: TRY400 - no traceback: it may quote personal data
+            return False
 
     def idle(self, listener: _Listener | None, started: float = 0.0, max_seconds: float | None = None) -> None:
         """Wait for work: a NOTIFY wakes a PostgreSQL worker at once; on SQLite a short poll.

@@ -553,6 +553,41 @@ def test_a_callback_that_comes_before_twilios_answer_is_not_undone(outbox_app, n
     assert message.claimed_by is None
 
 
+def test_the_fakes_signed_callbacks_reach_the_status_webhook_over_http(make_app, twilio, newcomer):
+    """The whole loop over HTTP: the worker sends, the fake posts signed callbacks to the app's webhook."""
+    from werkzeug.serving import make_server
+
+    app = make_app(
+        SMS_BACKEND="twilio",
+        TWILIO_ACCOUNT_SID=SID,
+        TWILIO_AUTH_TOKEN=TOKEN,
+        TWILIO_MESSAGING_SERVICE_SID=SERVICE,
+        TWILIO_HTTP_CLIENT=twilio.http_client(timeout=2),
+    )
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    app.config["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{server.port}"
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    twilio.callbacks = True  # 'sent', then 'delivered', signed with the fake's auth token
+    try:
+        message_id = queue(app, newcomer)
+        assert drain(app) == 1
+        twilio.wait_for_callbacks()
+        twilio.callback_signing_token = "not-the-token"  # a forged callback changes nothing
+        twilio.callback_statuses = ("undelivered",)
+        forged = queue(app, newcomer)
+        drain(app)
+        twilio.wait_for_callbacks()
+    finally:
+        server.shutdown()
+    assert [(status, answered) for _, status, answered in twilio.callback_results] == [
+        ("sent", 200),
+        ("delivered", 200),
+        ("undelivered", 403),
+    ]
+    assert row(app, message_id).status == "delivered"
+    assert row(app, forged).status == "sent"
+
+
 # -- what Twilio is told ---------------------------------------------------------------------------
 
 

@@ -27,7 +27,7 @@ SAME_SID = "SELECT provider_id FROM outbound_messages GROUP BY provider_id HAVIN
 MESSAGES = 2000
 WORKERS = 4
 PHASE_SECONDS = 150
-"""Each run must be done within this (on a quiet 2-core machine it takes 30-45 s); the test stops by itself."""
+"""Each run must be done within this (it took 40-65 s on the shared 2-core machine); the test stops by itself."""
 SETTINGS = {
     "TWILIO_TIMEOUT_SECONDS": "1",  # the fake holds a late answer for 1.5 s
     "OUTBOX_LEASE_SECONDS": "4",  # a killed worker's claims are taken over after 4 s

@@ -11,9 +11,29 @@ Importing this package has no side effects (the back office's services import ``
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, current_app, request
+from flask_login import current_user
+
+from ..extensions import limiter
 
 bp = Blueprint("messages", __name__)
+
+
+def newcomer_key() -> str:
+    """Rate-limit key for one signed-in newcomer (people in one reception centre share an address)."""
+    user = current_user
+    return f"newcomer:{user.newcomer.id}" if user.is_authenticated and user.newcomer else f"ip:{request.remote_addr}"
+
+
+def reply_limit() -> str:
+    """How many answers a newcomer may write on the web (``MESSAGE_REPLY_LIMIT``), on every page that takes one."""
+    return current_app.config["MESSAGE_REPLY_LIMIT"]
+
+
+answers_limited = limiter.shared_limit(reply_limit, scope="newcomer-answers", key_func=newcomer_key)
+"""One budget for every page where a newcomer writes an answer (/messages, the review page)."""
+
+
 staff_bp = Blueprint("conversation", __name__, url_prefix="/newcomers")
 
 

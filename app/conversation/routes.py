@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -22,13 +22,13 @@ from ..backoffice import bp as backoffice_bp
 from ..backoffice import labels
 from ..backoffice import services as backoffice_services
 from ..backoffice.access import current_staff, requires
-from ..extensions import db, limiter
+from ..extensions import db
 from ..i18n import current_language
 from ..models import Newcomer
 from ..models.staff import KLANTMANAGER
 from ..models.tenancy import current_limit
 from ..sms.reasons import plain_reason, status_label
-from . import bp, common_questions, services, staff_bp
+from . import answers_limited, bp, common_questions, services, staff_bp
 
 PROBLEM_STATUSES = ("failed", "undelivered", "cancelled", "expired", "unknown")
 """SMS statuses that come with a reason in plain words."""
@@ -195,15 +195,9 @@ def thread() -> ResponseReturnValue:
     return _thread_page(_newcomer(), ReplyForm(formdata=None))
 
 
-def _newcomer_key() -> str:
-    """Rate-limit key for one signed-in newcomer (people in one reception centre share an address)."""
-    user = current_user
-    return f"newcomer:{user.newcomer.id}" if user.is_authenticated and user.newcomer else f"ip:{request.remote_addr}"
-
-
 @bp.post("/messages")
 @login_required
-@limiter.limit(lambda: current_app.config["MESSAGE_REPLY_LIMIT"], key_func=_newcomer_key)
+@answers_limited
 def reply() -> ResponseReturnValue:
     """The newcomer answers on the web."""
     newcomer = _newcomer()

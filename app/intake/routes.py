@@ -12,6 +12,7 @@ from forms.conversation import ReplyForm
 from forms.workflow import build_step_form, client_conditions
 from workflows import engine
 
+from ..conversation import answers_limited
 from ..conversation import services as conversation
 from ..extensions import db
 from ..i18n import current_language, number
@@ -141,6 +142,7 @@ def _review(intake, answer_form: ReplyForm, code: int = 200) -> ResponseReturnVa
 
 
 @bp.post("/review/answer")
+@answers_limited
 def answer() -> ResponseReturnValue:
     """The newcomer answers the klantmanager's question in text; the intake stays returned, to change and send again."""
     intake = _intake()

@@ -575,3 +575,22 @@ def test_the_newcomer_sees_new_messages_counted_in_the_header_until_read(klantma
     phone.get("/messages")
     header = phone.get("/intake/", follow_redirects=True).text.split("</header>")[0]
     assert "new message" not in header
+
+
+def test_answers_on_the_review_page_count_against_the_same_limit(make_app, klantmanager, app, sms):
+    file_id = make_file(app)
+    newcomer_submits(app, file_id)
+    page = file_page(klantmanager, file_id)
+    klantmanager.post(
+        f"/backoffice/newcomers/{file_id}/return",
+        data={"csrf_token": csrf_token(page.text), "question": "Wat is je beroep?", "language": "nl"},
+    )
+    limited = make_app(MESSAGE_REPLY_LIMIT="2 per minute")
+    phone = newcomer_client(limited, file_id)
+    review = phone.get("/intake/review")
+    first = phone.post("/intake/review/answer", data={"csrf_token": csrf_token(review.text), "body": "Kok"})
+    messages_page = phone.get("/messages")
+    second = phone.post("/messages", data={"csrf_token": csrf_token(messages_page.text), "body": "Ook bakker"})
+    third = phone.post("/intake/review/answer", data={"csrf_token": csrf_token(review.text), "body": "En visser"})
+    assert (first.status_code, second.status_code, third.status_code) == (302, 302, 429)
+    assert [m.body for m in messages(limited, file_id) if m.direction == "in"] == ["Kok", "Ook bakker"]

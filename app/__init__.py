@@ -71,6 +71,7 @@ def configure_extensions(app: Flask) -> None:
 def configure_blueprints(app: Flask) -> None:
     """One blueprint per feature."""
     from .admin import bp as admin_bp
+    from .appointments import blueprint as appointments_blueprint
     from .auth import bp as auth_bp
     from .backoffice import bp as backoffice_bp
     from .conversation import blueprint as conversation_blueprint
@@ -81,10 +82,12 @@ def configure_blueprints(app: Flask) -> None:
     from .staff import bp as staff_bp
 
     messages_bp = conversation_blueprint()  # nests the klantmanager's part into backoffice_bp (once)
+    route_bp = appointments_blueprint()  # the same for appointments
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(intake_bp)
     app.register_blueprint(messages_bp)
+    app.register_blueprint(route_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(backoffice_bp)
     app.register_blueprint(admin_bp)

@@ -14,6 +14,15 @@ DENIED = "denied"
 FAILED = "failed"
 
 ACTIONS = {
+    "appointment.attendance_recorded": _l("Attendance recorded"),
+    "appointment.booked": _l("Appointment booked"),
+    "appointment.cancelled": _l("Appointment cancelled"),
+    "appointment.invited": _l("Newcomers invited to a group session"),
+    "appointment.moved": _l("Appointment moved"),
+    "appointment.removed": _l("Newcomer taken off an appointment"),
+    "appointment.viewed": _l("Appointment viewed"),
+    "progress.hours_imported": _l("Hours imported"),
+    "progress.recorded": _l("Route progress recorded"),
     "access.refused": _l("Access refused"),
     "audit.exported": _l("Audit log downloaded"),
     "caseload.selection": _l("Caseload selection acted on"),
@@ -62,6 +71,8 @@ ACTIONS = {
 }
 """Every action the log records, with a name a beheerder reads (a test keeps this list complete)."""
 ACTION_GROUPS = {
+    "appointment.": _l("Every action on appointments"),
+    "progress.": _l("Every action on route progress"),
     "file.": _l("Every action on files"),
     "intake.": _l("Every action on intakes"),
     "pip.": _l("Every action on PIPs"),

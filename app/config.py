@@ -117,6 +117,12 @@ class Config:
     """/healthz answers 503 when the oldest due message has waited longer."""
 
     # Dates typed by staff (forms/dates.py): not before the law, not far into the future
+    QUIET_HOURS_START = _env("QUIET_HOURS_START", "21:00")
+    QUIET_HOURS_END = _env("QUIET_HOURS_END", "08:00")
+    """No appointment SMS in this period (Europe/Amsterdam); a newcomer's own quiet hours override it."""
+    APPOINTMENT_REPLY_DAYS = _int("APPOINTMENT_REPLY_DAYS", 7)
+    """An SMS reply 1/2 is matched to the appointment of the latest reminder sent this many days back."""
+    APPOINTMENT_MAX_FUTURE_DAYS = _int("APPOINTMENT_MAX_FUTURE_DAYS", 730)
     DATE_EARLIEST = _env("DATE_EARLIEST", "2021-01-01")
     DATE_MAX_FUTURE_DAYS = _int("DATE_MAX_FUTURE_DAYS", 366)
 

@@ -1,5 +1,6 @@
 """The models, one module per aggregate; importing this package registers them all."""
 
+from .appointment import Appointment, Attendee, CalendarFeed, HoursEntry, RouteProgress
 from .audit import AuditEvent
 from .auth import AuthSession, LoginChallenge
 from .casefile import Note, StatusChange
@@ -13,6 +14,11 @@ from .pip import Pip, TermExtension
 from .staff import OneTimeReveal, Staff, StaffRecoveryCode, StaffSignIn
 
 __all__ = [
+    "Appointment",
+    "Attendee",
+    "CalendarFeed",
+    "HoursEntry",
+    "RouteProgress",
     "AuditEvent",
     "AuthSession",
     "ConversationMessage",

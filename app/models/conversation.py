@@ -48,6 +48,8 @@ class ConversationMessage(TenantOwned, db.Model):
     outbound_message_id: Mapped[int | None] = mapped_column(ForeignKey("outbound_messages.id", ondelete="SET NULL"))
     provider_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
     in_reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("conversation_messages.id", ondelete="SET NULL"))
+    attendee_id: Mapped[int | None] = mapped_column(ForeignKey("appointment_attendees.id", ondelete="SET NULL"))
+    """A "cannot come" to an appointment (by the web form or an SMS reply "2"): the thread names it."""
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     """``out``: when the newcomer read it; ``in``: when a klantmanager read it."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

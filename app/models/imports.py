@@ -42,6 +42,8 @@ class ImportJob(db.Model):
     created_by_staff_id: Mapped[int | None] = mapped_column(
         ForeignKey("staff_members.id", ondelete="SET NULL"), index=True
     )
+    kind: Mapped[str] = mapped_column(String(20), default="notifications", server_default="notifications")
+    """``notifications`` (DUO's notices of new newcomers) or ``hours`` (hours followed, GevolgdeUren)."""
     status: Mapped[str] = mapped_column(String(12), default=QUEUED)
     payload: Mapped[dict[str, Any] | None] = mapped_column(JsonColumn, deferred=True)
     """``rows``: [{line, values, extra_cells}] as read from the file; ``municipality_id`` for an

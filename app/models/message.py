@@ -77,6 +77,8 @@ class OutboundMessage(db.Model):
         ),
         Index("ix_outbound_status_created", "status", "created_at"),
         Index("ix_outbound_newcomer_created", "newcomer_id", "created_at"),
+        # A moved or cancelled appointment withdraws its queued reminders (app/appointments/services.py).
+        Index("ix_outbound_cause", "cause_type", "cause_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

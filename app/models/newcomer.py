@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -69,6 +69,10 @@ class Newcomer(TenantOwned, db.Model):
     """Twilio's permanent error for this number (e.g. 21614: not a mobile number); cleared when the
     number changes. The file page explains it in plain Dutch."""
     sms_unreachable_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    quiet_start: Mapped[time | None]
+    quiet_end: Mapped[time | None]
+    """The newcomer's own quiet hours (someone who works shifts sleeps by day): no appointment SMS from
+    ``quiet_start`` to ``quiet_end``; both empty means the configured default (21:00-08:00)."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

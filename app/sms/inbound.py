@@ -6,6 +6,9 @@ a retried SID finds it and changes nothing. Then:
 
 - from a newcomer's number, a keyword (:mod:`app.sms.keywords`) sets or lifts their opt-out
   (:class:`~app.models.message.SmsOptOut`) or asks for help, confirmed by one SMS in their language;
+- an answer 1/2 (or yes/no) to the latest appointment SMS of the last 7 days confirms the
+  appointment or records "cannot come" in the conversation (:mod:`app.appointments.replies`),
+  answered with a thank-you;
 - anything else from a newcomer is added to their conversation by :func:`record_sms` (the function
   the conversation pages rely on: one ``in``/``sms`` :class:`ConversationMessage` per SID, in the
   newcomer's municipality, labelled with their language), with at most one automatic
@@ -28,6 +31,7 @@ from flask import current_app
 from sqlalchemy import delete, insert, select, update
 
 from .. import audit
+from ..appointments import replies
 from ..extensions import db
 from ..i18n import AMSTERDAM
 from ..models import Newcomer
@@ -48,6 +52,7 @@ REPLY_TTL = timedelta(hours=24)
 
 KEYWORD = "keyword"
 CONVERSATION = "conversation"
+APPOINTMENT_REPLY = "appointment_reply"
 UNKNOWN_NUMBER = "unknown_number"
 DUPLICATE = "duplicate"
 
@@ -83,7 +88,16 @@ def receive(sid: str, number: str | None, body: str, *, opt_out_type: str | None
     now = utcnow()
     newcomer = find_newcomer(number)
     keyword = (keywords.parse(body) or keywords.from_twilio(opt_out_type)) if newcomer is not None else None
-    kind = UNKNOWN_NUMBER if newcomer is None else KEYWORD if keyword is not None else CONVERSATION
+    answer = replies.match(newcomer, body, now) if newcomer is not None and keyword is None else None
+    kind = (
+        UNKNOWN_NUMBER
+        if newcomer is None
+        else KEYWORD
+        if keyword is not None
+        else APPOINTMENT_REPLY
+        if answer is not None
+        else CONVERSATION
+    )
     if not claim(sid, kind, now):
         db.session.rollback()
         log.info("inbound %s: already handled", sid)
@@ -94,6 +108,9 @@ def receive(sid: str, number: str | None, body: str, *, opt_out_type: str | None
         answer_unknown_number(None if said_stop else number, now)
     elif keyword is not None:
         apply_keyword(newcomer, keyword, sid, now)
+    elif answer is not None:
+        ack_kind, write = replies.apply(answer, sid, body, now)
+        _reply(newcomer, ack_kind, write, key=f"appointment_reply:{sid}", now=now)
     else:
         record_sms(newcomer, sid, body, now=now)
     db.session.commit()

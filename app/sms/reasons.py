@@ -62,6 +62,9 @@ CANCEL_REASONS = {
     "no_time_left": _l("It could not be sent before it stopped being useful."),
     "lookup_failed": _l("The SMS provider could not tell whether it had the message."),
     "staff": _l("Cancelled by a beheerder."),
+    "appointment_changed": _l("The appointment was moved, or the person taken off it, before it was sent."),
+    "appointment_cancelled": _l("The appointment was cancelled before it was sent."),
+    "appointment_past": _l("The appointment had already begun."),
 }
 
 KIND_LABELS = {
@@ -78,6 +81,12 @@ KIND_LABELS = {
     "keyword_started_category": _l("confirmation of START for one kind of message"),
     "inbound_ack": _l("acknowledgement of an SMS from the newcomer"),
     "unknown_number_reply": _l("answer to an unknown number"),
+    "appointment_booked": _l("confirmation of a new appointment"),
+    "appointment_reminder": _l("appointment reminder"),
+    "appointment_moved": _l("notice of a moved appointment"),
+    "appointment_cancelled": _l("notice of a cancelled appointment"),
+    "appointment_confirmed_ack": _l("answer to “I will come” by SMS"),
+    "appointment_cannot_come_ack": _l("answer to “I cannot come” by SMS"),
 }
 """What each kind of SMS is, for staff; a kind not listed here shows as "other SMS" with its code."""
 

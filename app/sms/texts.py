@@ -112,6 +112,141 @@ def conversation_question(municipality: str, question: str, link: str) -> str:
     )
 
 
+# -- appointments (app/appointments/services.py, docs/appointments.md) ---------------------------
+# First name at most, what (the type's short name), when (in the newcomer's locale), where (a short
+# place and room, or "by phone"), what to bring. Each writer tries the full text first and leaves out
+# what to bring, then the place, when a long place name or a long language would need a third
+# segment (:func:`fitted`); tests/app/test_appointment_sms.py checks that the full text fits with
+# everyday values in every shipped language.
+
+APPOINTMENT_SAMPLE = {
+    "name": "Mohammed-Amin",
+    "what": "PVT lesson",
+    "when": "Tue 13 Oct 10:30",
+    "where": "Stadhuis Hoorn, zaal 2.14",
+    "bring": "ID, pen",
+}
+MAX_APPOINTMENT_SEGMENTS = 2
+
+
+def fitted(*candidates: Callable[[], str]) -> str:
+    """The first text that fits :data:`MAX_APPOINTMENT_SEGMENTS` (the last one in any case)."""
+    from .segments import count
+
+    text = ""
+    for candidate in candidates:
+        text = candidate()
+        if count(text).count <= MAX_APPOINTMENT_SEGMENTS:
+            return text
+    return text
+
+
+@sms_text("appointment_reminder", **APPOINTMENT_SAMPLE)
+def appointment_reminder(municipality: str, name: str, what: str, when: str, where: str, bring: str) -> str:
+    """A reminder before the appointment, with the two answers it understands (1 and 2)."""
+    values = {"municipality": municipality, "name": name, "what": what, "when": when, "where": where}
+    return fitted(
+        lambda: gettext(
+            "Municipality of %(municipality)s: %(name)s, reminder: %(what)s %(when)s, %(where)s. "
+            "Bring %(bring)s. Reply 1 if you come, 2 if you cannot.",
+            bring=bring,
+            **values,
+        ),
+        lambda: gettext(
+            "Municipality of %(municipality)s: %(name)s, reminder: %(what)s %(when)s, %(where)s. "
+            "Reply 1 if you come, 2 if you cannot.",
+            **values,
+        ),
+        lambda: gettext(
+            "Municipality of %(municipality)s: %(name)s, reminder: %(what)s %(when)s. "
+            "Reply 1 if you come, 2 if you cannot.",
+            **values,
+        ),
+    )
+
+
+@sms_text("appointment_booked", **APPOINTMENT_SAMPLE)
+def appointment_booked(municipality: str, name: str, what: str, when: str, where: str, bring: str) -> str:
+    """The booking's confirmation."""
+    values = {"municipality": municipality, "name": name, "what": what, "when": when, "where": where}
+    return fitted(
+        lambda: gettext(
+            "Municipality of %(municipality)s: %(name)s, new appointment: %(what)s %(when)s, %(where)s. "
+            "Bring %(bring)s. Reply 1 if you come, 2 if you cannot.",
+            bring=bring,
+            **values,
+        ),
+        lambda: gettext(
+            "Municipality of %(municipality)s: %(name)s, new appointment: %(what)s %(when)s, %(where)s. "
+            "Reply 1 if you come, 2 if you cannot.",
+            **values,
+        ),
+        lambda: gettext(
+            "Municipality of %(municipality)s: %(name)s, new appointment: %(what)s %(when)s. "
+            "Reply 1 if you come, 2 if you cannot.",
+            **values,
+        ),
+    )
+
+
+@sms_text("appointment_moved", **APPOINTMENT_SAMPLE)
+def appointment_moved(municipality: str, name: str, what: str, when: str, where: str, bring: str) -> str:
+    """The appointment moved: the new time and place (what to bring has not changed)."""
+    values = {"municipality": municipality, "name": name, "what": what, "when": when, "where": where}
+    return fitted(
+        lambda: gettext(
+            "Municipality of %(municipality)s: %(name)s, your %(what)s has moved to %(when)s, %(where)s. "
+            "Reply 1 if you come, 2 if you cannot.",
+            **values,
+        ),
+        lambda: gettext(
+            "Municipality of %(municipality)s: %(name)s, your %(what)s has moved to %(when)s. "
+            "Reply 1 if you come, 2 if you cannot.",
+            **values,
+        ),
+    )
+
+
+ROUTE_LINK = "https://intake.example-gemeente.nl/r"
+"""The short link to the newcomer's route page (``/r``): the same for everyone; signing in shows it."""
+
+
+@sms_text("appointment_cancelled", name="Mohammed-Amin", what="PVT lesson", when="Tue 13 Oct 10:30", link=ROUTE_LINK)
+def appointment_cancelled(municipality: str, name: str, what: str, when: str, link: str) -> str:
+    """The appointment does not go ahead (the reason is on the route page, in the newcomer's language)."""
+    return gettext(
+        "Municipality of %(municipality)s: %(name)s, your %(what)s of %(when)s does not go ahead. More: %(link)s",
+        municipality=municipality,
+        name=name,
+        what=what,
+        when=when,
+        link=link,
+    )
+
+
+@sms_text("appointment_confirmed_ack", what="PVT lesson", when="Tue 13 Oct 10:30")
+def appointment_confirmed_ack(municipality: str, what: str, when: str) -> str:
+    """The answer to a reply 1: noted."""
+    return gettext(
+        "Municipality of %(municipality)s: thank you, we noted that you come to the %(what)s of %(when)s.",
+        municipality=municipality,
+        what=what,
+        when=when,
+    )
+
+
+@sms_text("appointment_cannot_come_ack", what="PVT lesson", when="Tue 13 Oct 10:30")
+def appointment_cannot_come_ack(municipality: str, what: str, when: str) -> str:
+    """The answer to a reply 2: the klantmanager knows and will contact them."""
+    return gettext(
+        "Municipality of %(municipality)s: thank you, your klantmanager knows you cannot come to the "
+        "%(what)s of %(when)s and will contact you.",
+        municipality=municipality,
+        what=what,
+        when=when,
+    )
+
+
 # -- answers to incoming SMS (app/sms/inbound.py, docs/sms.md) ------------------------------------
 # The keywords are parameters, taken from the table in app/sms/keywords.py in the person's language,
 # so that a text never advertises a word the app does not understand.

@@ -58,7 +58,8 @@ def _messages(app, attendee_id):
 
 def test_a_booking_queues_a_confirmation_and_two_reminders_per_person_in_their_language(app, setting):
     _appointment_id, invited, waiting = _book(app, setting)
-    assert len(invited) == 3 and waiting == []
+    assert len(invited) == 3
+    assert waiting == []
     messages = _messages(app, invited[2])  # the Dutch one
     assert [m[0] for m in messages] == ["appointment_booked", "appointment_reminder", "appointment_reminder"]
     assert messages[0][2] == NOW
@@ -68,12 +69,14 @@ def test_a_booking_queues_a_confirmation_and_two_reminders_per_person_in_their_l
     body = messages[1][4]
     assert "Hoorn: Person2, " in body
     assert "Family" not in body  # the first name at most
-    assert "10:30" in body and "Stadhuis, 2.14" in body
+    assert "10:30" in body
+    assert "Stadhuis, 2.14" in body
 
 
 def test_a_group_fills_to_capacity_and_the_rest_waits_for_a_place(app, setting):
     appointment_id, invited, waiting = _book(app, setting, capacity=2)
-    assert len(invited) == 2 and len(waiting) == 1
+    assert len(invited) == 2
+    assert len(waiting) == 1
     assert _messages(app, waiting[0]) == []
     login = setting[0]
     with app.app_context(), time_machine.travel(NOW, tick=False):

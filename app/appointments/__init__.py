@@ -20,7 +20,9 @@ staff_bp = Blueprint("appointments", __name__, url_prefix="/appointments")
 def blueprint() -> Blueprint:
     """The newcomer's blueprint, with the klantmanager's nested into the back office's (call before registering it)."""
     from ..backoffice import bp as backoffice_bp
-    from . import routes, staff_routes  # noqa: F401 - adds the routes
+    # each module adds its routes: the newcomer's pages, the route page, the klantmanager's pages,
+    # the agenda and the progress records
+    from . import agenda, progress_routes, route_page, routes, staff_routes  # noqa: F401
 
     if not any(nested is staff_bp for nested, _options in backoffice_bp._blueprints):
         backoffice_bp.register_blueprint(staff_bp)

@@ -11,13 +11,18 @@ Deleted: the intake (all answers, and the klantmanager's question), every note, 
 with its status history (including the dev inbox's copy; a queued one is thereby never sent), the
 file's conversation, the SMS opt-outs and the unreachable-number mark, and every invitation, login
 challenge and session of the newcomer, so they can no longer sign in (and are signed out at once).
+Their calendar subscriptions are deleted (the feed's link stops working), and so are their places
+on appointments that have not begun (a group session goes on for the others).
+
 
 Kept, because the progress reports count them and none of it names a person: the municipality,
 the doelgroep and the current status; the status history (from, to, when, which staff member; its
 free-text comments are emptied); the dates of the process (DUO's notification, settling, the PIP
 deadline, registration); every PIP version's coded contents (route, level, literacy, learnability
 result, parts, PIP date, financieel ontzorgen; the free-text comment and the test score are
-emptied); term extensions (reason code, days, date: they decide the end of the term). The audit
+emptied); term extensions (reason code, days, date: they decide the end of the term); attendance
+of appointments that began (type, date, attendance code; the reason given for an absence is
+emptied); the route progress (dates, themes, hours; the reason for a MAP exemption is emptied). The audit
 log stays as it is: it is append-only and holds ids, never personal data.
 
 Files are erased on request (by a klantmanager, after a confirm step) or by ``flask purge-expired``
@@ -27,7 +32,7 @@ once ``RETENTION_YEARS`` have passed since the last change into a final status. 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
@@ -35,10 +40,14 @@ from sqlalchemy import delete, func, select, update
 from .. import audit
 from ..extensions import db
 from ..models import (
+    Appointment,
+    Attendee,
     AuditEvent,
     AuthSession,
+    CalendarFeed,
     ConversationMessage,
     DevSms,
+    HoursEntry,
     IntakeSession,
     Invitation,
     LoginChallenge,
@@ -47,6 +56,7 @@ from ..models import (
     OutboundEvent,
     OutboundMessage,
     Pip,
+    RouteProgress,
     SmsOptOut,
     StatusChange,
     TermExtension,
@@ -62,7 +72,7 @@ ERASED_LANGUAGE = "nl"
 # The columns an export holds, per table.
 NEWCOMER_COLUMNS = (
     "id", "name", "phone", "bsn", "language", "doelgroep", "status", "duo_notified_on", "settled_on",
-    "pip_deadline_on", "leerroute", "external_id", "created_at", "updated_at",
+    "pip_deadline_on", "leerroute", "external_id", "quiet_start", "quiet_end", "created_at", "updated_at",
 )  # fmt: skip
 INTAKE_COLUMNS = (
     "workflow_id", "workflow_version", "status", "channel", "locale", "started_at", "updated_at", "submitted_at",
@@ -72,6 +82,18 @@ PIP_COLUMNS = (
     "version", "pip_on", "learnability_result", "learnability_score", "leerroute", "level", "literacy", "knm",
     "pvt", "map", "z_participation", "social_guidance", "financial_relief_on", "financial_relief_extended",
     "comment", "created_at",
+)  # fmt: skip
+APPOINTMENT_COLUMNS = (
+    "kind", "starts_at", "ends_at", "mode", "location", "address", "room", "bring", "status", "cancel_reason",
+)  # fmt: skip
+"""The appointment as the newcomer knew it (not the staff-only note)."""
+ATTENDEE_COLUMNS = (
+    "status", "interpreter_language", "interpreter_arranged", "response", "response_channel", "response_at",
+    "attendance", "absence_reason",
+)  # fmt: skip
+PROGRESS_COLUMNS = (
+    "route_started_on", "route_completed_on", "knm_themes", "pvt_signed_on", "pvt_verwijtbaar", "map_themes",
+    "map_final_interview_on", "map_verwijtbaar", "map_exempt", "map_exemption_reason", "z_completed_on",
 )  # fmt: skip
 
 
@@ -87,8 +109,8 @@ def _plain(value: Any) -> Any:
     """A value as JSON holds it: dates and times in ISO 8601 (UTC for times)."""
     if isinstance(value, datetime):
         return value.astimezone(UTC).isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
+    if isinstance(value, date | time):
+        return value.isoformat(timespec="minutes") if isinstance(value, time) else value.isoformat()
     return value
 
 
@@ -110,6 +132,10 @@ class Held:
     conversation: list[ConversationMessage]
     opt_outs: list[SmsOptOut]
     events: list[AuditEvent]
+    appointments: list[Attendee]
+    progress: RouteProgress | None
+    hours: list[HoursEntry]
+    calendar_feeds: list[CalendarFeed]
 
 
 def gather(newcomer: Newcomer) -> Held:
@@ -158,6 +184,27 @@ def gather(newcomer: Newcomer) -> Held:
                 .order_by(AuditEvent.at, AuditEvent.id)
             )
         ),
+        appointments=list(
+            db.session.scalars(
+                select(Attendee)
+                .join(Appointment)
+                .where(Attendee.newcomer_id == newcomer_id)
+                .order_by(Appointment.starts_at, Attendee.id)
+            )
+        ),
+        progress=db.session.scalar(select(RouteProgress).where(RouteProgress.newcomer_id == newcomer_id)),
+        hours=list(
+            db.session.scalars(
+                select(HoursEntry)
+                .where(HoursEntry.newcomer_id == newcomer_id)
+                .order_by(HoursEntry.month, HoursEntry.kind, HoursEntry.id)
+            )
+        ),
+        calendar_feeds=list(
+            db.session.scalars(
+                select(CalendarFeed).where(CalendarFeed.newcomer_id == newcomer_id).order_by(CalendarFeed.id)
+            )
+        ),
     )
 
 
@@ -195,6 +242,19 @@ def as_json(held: Held) -> dict[str, Any]:
         ],
         "sms_opt_outs": [_row(o, ("category", "source", "created_at")) for o in held.opt_outs],
         "audit": [_row(e, ("at", "actor_type", "actor_id", "action", "result")) for e in held.events],
+        "appointments": [
+            {
+                **_row(a.appointment, APPOINTMENT_COLUMNS),
+                **_row(a, ATTENDEE_COLUMNS),
+                "staff": a.appointment.staff.name if a.appointment.staff else None,
+            }
+            for a in held.appointments
+        ],
+        "route_progress": _row(held.progress, PROGRESS_COLUMNS) if held.progress is not None else None,
+        "hours": [_row(h, ("month", "kind", "hours", "source", "updated_at")) for h in held.hours],
+        "calendar_subscriptions": [
+            _row(f, ("created_at", "revoked_at", "last_fetched_at")) for f in held.calendar_feeds
+        ],
     }
 
 
@@ -227,6 +287,15 @@ def _anonymise(newcomer: Newcomer) -> None:
     for model in (ConversationMessage, SmsOptOut, OutboundMessage, Invitation, LoginChallenge, AuthSession):
         db.session.execute(delete(model).where(model.newcomer_id == newcomer_id))
     db.session.execute(delete(DevSms).where(DevSms.to_phone == phone))
+    db.session.execute(delete(CalendarFeed).where(CalendarFeed.newcomer_id == newcomer_id))
+    begun = select(Appointment.id).where(Appointment.starts_at <= utcnow())
+    db.session.execute(
+        delete(Attendee).where(Attendee.newcomer_id == newcomer_id, Attendee.appointment_id.not_in(begun))
+    )
+    db.session.execute(update(Attendee).where(Attendee.newcomer_id == newcomer_id).values(absence_reason=None))
+    db.session.execute(
+        update(RouteProgress).where(RouteProgress.newcomer_id == newcomer_id).values(map_exemption_reason=None)
+    )
     db.session.execute(update(StatusChange).where(StatusChange.newcomer_id == newcomer_id).values(comment=None))
     db.session.execute(update(Pip).where(Pip.newcomer_id == newcomer_id).values(comment=None, learnability_score=None))
     newcomer.name = ERASED_NAME
@@ -234,6 +303,7 @@ def _anonymise(newcomer: Newcomer) -> None:
     newcomer.bsn = None
     newcomer.external_id = None
     newcomer.sms_unreachable_code = newcomer.sms_unreachable_at = None
+    newcomer.quiet_start = newcomer.quiet_end = None
     newcomer.language = ERASED_LANGUAGE
     newcomer.updated_at = utcnow()
 

@@ -39,7 +39,7 @@ def sign_in(auth_session) -> None:  # noqa: ANN001
     login_user(auth_session)
 
 
-AFTER_SIGN_IN = ("/messages",)
+AFTER_SIGN_IN = ("/messages", "/route", "/calendar")
 """Pages a sign-in may lead back to (``?next=``, set by ``login_required``) instead of the intake:
 an allow-list of paths, so the parameter can never send anyone elsewhere."""
 

@@ -33,6 +33,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
+from app.params import MAX_ID, bounded_int
 from workflows.appointments import ABSENT_EXCUSED, ATTENDANCE, ATTENDANCE_LABELS, BRING, CANCEL_REASONS, PRESENT, TYPES
 
 from .backoffice import optional_id
@@ -66,6 +67,13 @@ ERROR_FIELDS = {
     "unknown_attendance": "attendance",
 }
 """The field that shows each ``AppointmentError`` of the service (others are shown above the form)."""
+
+
+def lenient_id(value: object) -> int | None:
+    """A chosen id within an id's bounds, or ``None`` (nothing, or not an id: the field's check says which)."""
+    if isinstance(value, int):
+        return value if 0 < value <= MAX_ID else None
+    return bounded_int(value)
 
 
 def choices(pairs: object) -> list[SelectChoice]:
@@ -231,8 +239,8 @@ class AppointmentForm(WhenFields, PlaceFields):
         choices=[],
         validators=[InputRequired(message=_l("Choose the kind of appointment."))],
     )
-    staff = SelectField(_l("Staff member"), coerce=optional_id, choices=[], validate_choice=False)
-    bring = CheckboxesField(_l("What to bring"), choices=choices(BRING.items()))
+    staff = SelectField(_l("Staff member"), coerce=lenient_id, choices=[], validate_choice=False)
+    bring = CheckboxesField(_l("What to bring"), choices=choices(BRING.items()), validate_choice=False)
     note = TextAreaField(
         _l("Note for staff"),
         description=_l("Only staff read this. It is never sent to the newcomer."),
@@ -263,7 +271,7 @@ class AppointmentForm(WhenFields, PlaceFields):
         self.bring.data = list(kind.bring)
 
     def validate_staff(self, field: Field) -> None:
-        if field.data is None:
+        if field.data is None and not any(field.raw_data or ()):
             raise ValidationError(_l("Choose the staff member."))
         if field.data not in self.staff_ids:
             raise ValidationError(_l("Choose a staff member from the list."))
@@ -310,7 +318,7 @@ class GroupSessionForm(AppointmentForm):
 
     group = True
 
-    municipality = SelectField(_l("Municipality"), coerce=optional_id, choices=[], validate_choice=False)
+    municipality = SelectField(_l("Municipality"), coerce=lenient_id, choices=[], validate_choice=False)
     capacity = IntegerField(
         _l("Number of places"),
         validators=[
@@ -358,7 +366,7 @@ class MoveForm(WhenFields):
     location = StringField(_l("Place"), validators=[Length(max=80, message=TOO_LONG)])
     address = StringField(_l("Address"), validators=[Length(max=200, message=TOO_LONG)])
     room = StringField(_l("Room"), validators=[Length(max=40, message=TOO_LONG)])
-    staff = SelectField(_l("Staff member"), coerce=optional_id, choices=[], validate_choice=False)
+    staff = SelectField(_l("Staff member"), coerce=lenient_id, choices=[], validate_choice=False)
     confirmed = BooleanField()
     anyway = BooleanField(_l("Move anyway"))
 
@@ -370,7 +378,7 @@ class MoveForm(WhenFields):
         self.staff_ids = tuple(member_id for member_id, _name in members)
 
     def validate_staff(self, field: Field) -> None:
-        if field.data is not None and field.data not in self.staff_ids:
+        if (field.data is not None or any(field.raw_data or ())) and field.data not in self.staff_ids:
             raise ValidationError(_l("Choose a staff member from the list."))
 
     def validate(self, extra_validators: dict | None = None) -> bool:

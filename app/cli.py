@@ -80,6 +80,83 @@ def invite(name: str, phone: str, gemeente: str, language: str) -> tuple[Newcome
     return newcomer, link
 
 
+def seed_demo_appointments() -> list[str]:
+    """Demo appointments for the demo newcomers, led by Sanne (idempotent: each is booked once).
+
+    A PVT group session next week for the Hoorn newcomers (a group belongs to one municipality; Hoorn
+    has two demo newcomers), an intake talk tomorrow in Enkhuizen with an interpreter asked for, and
+    a progress talk on a working day some days ago, with attendance recorded. Booked through the service, so the
+    confirmations and reminders are queued in the outbox as for a real booking. Returns what it booked.
+    """
+    from datetime import datetime, time
+
+    from .appointments import services as appointments
+    from .i18n import AMSTERDAM
+    from .models import Appointment, Attendee
+    from .models.types import utcnow
+
+    sanne = db.session.scalar(select(Staff).where(Staff.email == DEMO_STAFF[0][0]))
+    if sanne is None:
+        return []
+    by_phone = {
+        n.phone: n
+        for n in db.session.scalars(select(Newcomer).where(Newcomer.phone.in_([p for _n, p, *_r in DEMO_NEWCOMERS])))
+    }
+    people = {name: by_phone.get(phone) for name, phone, *_rest in DEMO_NEWCOMERS}
+    now = utcnow()
+    today = now.astimezone(AMSTERDAM).date()
+
+    def at(day: date, hour: int, minute: int = 0) -> datetime:
+        return datetime.combine(day, time(hour, minute), AMSTERDAM)
+
+    next_tuesday = today + timedelta(days=7 - today.weekday() + 1)
+    last_workday = today - timedelta(days=3)
+    while last_workday.weekday() >= 5:  # a talk on a working day
+        last_workday -= timedelta(days=1)
+    plans = [
+        # kind, who, start, details, the interpreter's language
+        ("pvt_session", ("Amal Al-Hassan", "Yonas Tesfay"), at(next_tuesday, 10),
+         {"location": "Stadhuis Hoorn", "room": "2.14", "address": "Nieuwe Steen 1, Hoorn", "capacity": 12}, None),
+        ("intake_talk", ("Hodan Abdi",), at(today + timedelta(days=1), 10),
+         {"location": "Stadhuis Enkhuizen", "room": "Spreekkamer 3", "address": "Breedstraat 53, Enkhuizen"}, "so"),
+        ("progress_talk", ("Amal Al-Hassan",), at(last_workday, 14), {"mode": "phone"}, None),
+    ]  # fmt: skip
+    booked = []
+    for kind, names, starts_at, details, interpreter in plans:
+        newcomers = [people[name] for name in names if people.get(name) is not None]
+        if not newcomers:
+            continue
+        exists = db.session.scalar(
+            select(Attendee.id)
+            .join(Appointment)
+            .where(
+                Attendee.newcomer_id == newcomers[0].id,
+                Appointment.kind == kind,
+                Appointment.created_by_staff_id == sanne.id,
+            )
+            .limit(1)
+        )
+        if exists is not None:
+            continue
+        booked_at = min(now, starts_at - timedelta(days=7))
+        _appointment, result = appointments.book(
+            newcomers[0].municipality_id,
+            appointments.Details(kind=kind, starts_at=starts_at, staff_id=sanne.id, **details),
+            newcomers,
+            actor=sanne,
+            interpreter={n.id: interpreter for n in newcomers} if interpreter else None,
+            now=booked_at,
+        )
+        if starts_at < now:
+            for attendee in result.invited:
+                appointments.record_attendance(attendee, "present", actor=sanne, now=now)
+        elif kind == "pvt_session" and len(result.invited) > 1:
+            appointments.respond(result.invited[1], "confirmed", "web", now=now)
+        booked.append(f"{kind} on {starts_at.date().isoformat()} ({len(result.invited)} invited)")
+    db.session.commit()
+    return booked
+
+
 def register(app: Flask) -> None:
     """Add the commands to the app's CLI."""
 
@@ -194,6 +271,9 @@ def register(app: Flask) -> None:
                 f"  {email} ({role}, {', '.join(codes) or '-'}): password {password}, TOTP secret {staff.totp_secret}"
             )
         db.session.commit()
+        click.echo("\nDemo appointments (Sanne's agenda: /backoffice/appointments/agenda/week):")
+        for line in seed_demo_appointments() or ["booked before"]:
+            click.echo(f"  {line}")
 
     @app.cli.command("purge-expired")
     @click.option("--dry-run", is_flag=True, help="Only list the files that would be anonymised.")

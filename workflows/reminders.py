@@ -4,7 +4,9 @@ Every moment here is an aware datetime; wall-clock rules (quiet hours) are appli
 zone, so they stay right across the summer-time changes (a quiet period that starts at 21:00 starts
 at 21:00 on the day the clocks go back too, which is 25 hours after the day before).
 
-The rules, for a reminder at ``start - offset``:
+The rules, for a reminder ``offset`` before ``start`` (:func:`before`: whole days on the wall clock, so
+"2 days before" a 10:00 appointment is 10:00 two days earlier across a summer-time change too, and
+the rest in elapsed time, so "2 hours before" is two real hours):
 
 - inside quiet hours it moves *earlier*, to ``margin`` before that quiet period began (the worker
   has that long to send it), never later: a reminder after the appointment is worse than none;
@@ -56,7 +58,8 @@ class Planned:
 
 
 def _at(day: date, clock: time, zone: tzinfo) -> datetime:
-    """The instant of a wall-clock time on a day (a time the clocks skip reads as the hour before)."""
+    """The instant of a wall-clock time on a day (a time the clocks skip reads with the offset before
+    the change: 02:30 on the day summer time begins is 03:30 summer time)."""
     return datetime.combine(day, clock, tzinfo=zone).astimezone(UTC)
 
 
@@ -104,6 +107,17 @@ def earlier_outside_quiet(moment: datetime, quiet: QuietHours, zone: tzinfo, mar
     return moment
 
 
+def before(start: datetime, offset: timedelta, zone: tzinfo) -> datetime:
+    """``offset`` before ``start``: its whole days on the wall clock of ``zone``, the rest in elapsed time.
+
+    The same instant whatever zone ``start`` is given in (an aware datetime minus a timedelta is
+    wall-clock arithmetic in its own zone: a start read back from the database in UTC and one from a
+    form in Europe/Amsterdam would otherwise plan an hour apart across a summer-time change).
+    """
+    days = timedelta(days=offset.days)
+    return (start.astimezone(zone) - days).astimezone(UTC) - (offset - days)
+
+
 def _expiry(send_at: datetime, start: datetime, quiet: QuietHours, zone: tzinfo) -> datetime:
     closes = next_quiet(send_at, quiet, zone)
     return start if closes is None else min(start, closes)
@@ -120,24 +134,25 @@ def plan_reminders(
     min_lead: timedelta = MIN_LEAD,
     min_gap: timedelta = MIN_GAP,
 ) -> list[Planned]:
-    """The reminders of an appointment at ``start``, planned at ``now``, in the order they go out."""
+    """The reminders of an appointment at ``start``, planned at ``now``, in the order they go out (in UTC)."""
+    start, now = start.astimezone(UTC), now.astimezone(UTC)
     planned: list[Planned] = []
     for offset in sorted(set(offsets), reverse=True):
         if offset <= timedelta(0):
             continue
-        send_at = earlier_outside_quiet(start - offset, quiet, zone, margin)
+        send_at = earlier_outside_quiet(before(start, offset, zone), quiet, zone, margin)
         if send_at < now + min_lead or send_at >= start or is_quiet(send_at, quiet, zone):
             continue
-        reminder = Planned(offset, send_at, _expiry(send_at, start, quiet, zone))
-        if planned and send_at - planned[-1].send_at < min_gap:
-            planned[-1] = reminder
-        else:
-            planned.append(reminder)
+        # One moved earlier out of quiet hours can land before, or just after, more than the last one.
+        while planned and send_at - planned[-1].send_at < min_gap:
+            planned.pop()
+        planned.append(Planned(offset, send_at, _expiry(send_at, start, quiet, zone)))
     return planned
 
 
 def plan_notice(now: datetime, start: datetime, quiet: QuietHours, zone: tzinfo) -> Planned | None:
     """A booked, moved or cancelled notice: now, or when quiet hours end; ``None`` if only after ``start``."""
+    start, now = start.astimezone(UTC), now.astimezone(UTC)
     send_at = quiet_ends(now, quiet, zone) if is_quiet(now, quiet, zone) else now
     if send_at >= start:
         return None

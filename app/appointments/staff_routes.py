@@ -344,6 +344,8 @@ def new_group() -> ResponseReturnValue:
     form.set_municipalities(municipalities)
     if not municipalities:
         abort(404)
+    if len(municipalities) == 1:  # nothing to choose: the field is not shown
+        form.municipality.data = municipalities[0][0]
     municipality_id = (
         form.municipality.data if form.municipality.data in form.municipality_ids else municipalities[0][0]
     )

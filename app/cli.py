@@ -40,6 +40,7 @@ DEMO_NEWCOMERS = [
     ("Zahra Ahmadi", "+31612345603", "0420", "fa", "statushouder", 12),
     ("Mehmet Yılmaz", "+31612345604", "0420", "tr", "gezinsmigrant_overig", 40),
     ("Hodan Abdi", "+31612345605", "0388", "so", "statushouder", 75),
+    ("Samira Haddad", "+31612345606", "0405", "ar", "statushouder", 20),
 ]
 
 
@@ -115,7 +116,7 @@ def seed_demo_appointments() -> list[str]:
         last_workday -= timedelta(days=1)
     plans = [
         # kind, who, start, details, the interpreter's language
-        ("pvt_session", ("Amal Al-Hassan", "Yonas Tesfay"), at(next_tuesday, 10),
+        ("pvt_session", ("Amal Al-Hassan", "Yonas Tesfay", "Samira Haddad"), at(next_tuesday, 10),
          {"location": "Stadhuis Hoorn", "room": "2.14", "address": "Nieuwe Steen 1, Hoorn", "capacity": 12}, None),
         ("intake_talk", ("Hodan Abdi",), at(today + timedelta(days=1), 10),
          {"location": "Stadhuis Enkhuizen", "room": "Spreekkamer 3", "address": "Breedstraat 53, Enkhuizen"}, "so"),

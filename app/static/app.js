@@ -25,4 +25,9 @@
   });
   var summary = document.getElementById("error-summary");
   if (summary) summary.focus();
+  // Print buttons (the agenda): shown only where a script can press them.
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () { window.print(); });
+  });
 })();

@@ -88,9 +88,9 @@ def test_seed_demo_is_idempotent(app):
     second = runner.invoke(args=["seed-demo"])
     assert first.exit_code == 0
     assert second.exit_code == 0
-    assert first.output.count("/i/") == 5
+    assert first.output.count("/i/") == 6
     with app.app_context():
-        assert db.session.query(Newcomer).count() == 5
+        assert db.session.query(Newcomer).count() == 6
         assert db.session.query(Municipality).count() == 7
 
 

@@ -343,7 +343,7 @@ def test_seed_demo_books_the_demo_appointments_once(app):
         assert sorted(kinds) == ["intake_talk", "progress_talk", "pvt_session"]
         assert len(rows) == 3
         assert [a.attendance for a in kinds["progress_talk"].attendees] == ["present"]
-        assert len(kinds["pvt_session"].attendees) == 2
+        assert len(kinds["pvt_session"].attendees) == 3
         assert kinds["pvt_session"].is_group
         assert [a.interpreter_language for a in kinds["intake_talk"].attendees] == ["so"]
         now = agenda.utcnow()

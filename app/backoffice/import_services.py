@@ -71,6 +71,8 @@ SYSTEM = ("system", None)
 """The audit actor of an import from the command line."""
 _CHUNK = 500
 """Values per ``IN (...)``: well under every database's limit on bound parameters."""
+NOTIFICATIONS = "notifications"
+"""The ``ImportJob.kind`` of this import (DUO's notifications); other kinds are claimed by their own runners."""
 
 REASONS = {
     "example_row": _l("Line %(line)s: this is the example row of the template. Delete it."),
@@ -223,17 +225,21 @@ def template_csv(staff: Staff) -> str:
     return out.getvalue()
 
 
-def get_job(job_id: int, staff: Staff) -> ImportJob | None:
-    """An import job of this staff member, or None (also when it is someone else's)."""
-    return db.session.scalar(select(ImportJob).where(ImportJob.id == job_id, ImportJob.created_by_staff_id == staff.id))
+def get_job(job_id: int, staff: Staff, kind: str = NOTIFICATIONS) -> ImportJob | None:
+    """An import job of this staff member and ``kind``, or None (also when it is someone else's)."""
+    return db.session.scalar(
+        select(ImportJob).where(
+            ImportJob.id == job_id, ImportJob.created_by_staff_id == staff.id, ImportJob.kind == kind
+        )
+    )
 
 
-def recent_jobs(staff: Staff, limit: int = 10) -> list[ImportJob]:
-    """This staff member's latest imports, newest first."""
+def recent_jobs(staff: Staff, limit: int = 10, kind: str = NOTIFICATIONS) -> list[ImportJob]:
+    """This staff member's latest imports of ``kind``, newest first."""
     return list(
         db.session.scalars(
             select(ImportJob)
-            .where(ImportJob.created_by_staff_id == staff.id)
+            .where(ImportJob.created_by_staff_id == staff.id, ImportJob.kind == kind)
             .order_by(ImportJob.id.desc())
             .limit(limit)
         )
@@ -301,12 +307,18 @@ def run_next(worker: Worker) -> bool:
     return False
 
 
-def claim(worker_id: str) -> int | None:
-    """Claim the oldest queued job, or one whose worker's lease ran out; committed. Its id, or ``None``."""
+def claim(worker_id: str, kind: str = NOTIFICATIONS) -> int | None:
+    """Claim the oldest queued job of ``kind``, or one whose worker's lease ran out; committed. Its id, or ``None``.
+
+    Each kind has its own runner (the hours import: ``app.appointments.hours_import``), which claims only its own.
+    """
     now = utcnow()
-    claimable = or_(
-        ImportJob.status == job_status.QUEUED,
-        and_(ImportJob.status.in_(job_status.CLAIMED), ImportJob.lease_until < now),
+    claimable = and_(
+        ImportJob.kind == kind,
+        or_(
+            ImportJob.status == job_status.QUEUED,
+            and_(ImportJob.status.in_(job_status.CLAIMED), ImportJob.lease_until < now),
+        ),
     )
     candidate = select(ImportJob.id).where(claimable).order_by(ImportJob.id).limit(1)
     if db.session.get_bind().dialect.name == "postgresql":

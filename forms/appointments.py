@@ -397,6 +397,7 @@ class CancelForm(FlaskForm):
         _l("Reason"),
         description=_l("The newcomer reads this text in their own language."),
         choices=choices([("", _l("Choose a reason")), *CANCEL_REASONS.items()]),
+        validate_choice=False,
         validators=[InputRequired(message=_l("Choose a reason from the list."))],
     )
     confirmed = BooleanField()

@@ -17,6 +17,8 @@ ACTIONS = {
     "appointment.attendance_recorded": _l("Attendance recorded"),
     "appointment.booked": _l("Appointment booked"),
     "appointment.cancelled": _l("Appointment cancelled"),
+    "appointment.interpreter_arranged": _l("Interpreter arranged for an appointment"),
+    "appointment.interpreter_not_arranged": _l("Interpreter no longer arranged for an appointment"),
     "appointment.invited": _l("Newcomers invited to a group session"),
     "appointment.moved": _l("Appointment moved"),
     "appointment.removed": _l("Newcomer taken off an appointment"),

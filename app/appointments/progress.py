@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from workflows.appointments import (
     KNM,
@@ -126,13 +126,26 @@ def attended_hours(newcomer_id: int) -> dict[str, float]:
 
 
 def recorded_hours(newcomer_id: int) -> dict[str, int]:
-    """Recorded hours per kind (manual and imported), summed over the months (one query)."""
+    """Recorded hours per kind, summed over the months (one query).
+
+    A month of a kind that was imported (DUO's counters, from the course provider's records) counts
+    the imported hours only; hours typed by hand count for the months nothing was imported for, so
+    a month typed and later imported is never counted twice.
+    """
     rows = db.session.execute(
-        select(HoursEntry.kind, func.sum(HoursEntry.hours))
-        .where(HoursEntry.newcomer_id == newcomer_id)
-        .group_by(HoursEntry.kind)
+        select(HoursEntry.kind, HoursEntry.month, HoursEntry.source, HoursEntry.hours).where(
+            HoursEntry.newcomer_id == newcomer_id
+        )
     )
-    return {kind: int(total or 0) for kind, total in rows}
+    months: dict[tuple[str, date], tuple[str, int]] = {}
+    for kind, month, source, hours in rows:
+        kept = months.get((kind, month))
+        if kept is None or (source == "import" and kept[0] != "import"):
+            months[(kind, month)] = (source, hours)
+    totals: dict[str, int] = {}
+    for (kind, _month), (_source, hours) in months.items():
+        totals[kind] = totals.get(kind, 0) + int(hours or 0)
+    return totals
 
 
 def record_of(newcomer: Newcomer) -> RouteProgress | None:

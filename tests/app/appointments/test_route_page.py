@@ -343,3 +343,25 @@ def test_the_short_link_of_the_sms_leads_to_the_route_page(client, newcomer):
     response = client.get("/r", follow_redirects=True)
     assert response.request.path == "/route"
     assert "My route" in response.text
+
+
+def test_a_month_typed_and_imported_counts_the_imported_hours_once(app, make_newcomer):
+    from app.appointments.progress import recorded_hours
+    from app.models import HoursEntry
+
+    person = make_newcomer(name="Hours Person", language="nl")
+    with app.app_context():
+        municipality_id = db.session.get(Newcomer, person.id).municipality_id
+        for month, source, hours in ((1, "manual", 3), (1, "import", 5), (2, "manual", 2)):
+            db.session.add(
+                HoursEntry(
+                    newcomer_id=person.id,
+                    municipality_id=municipality_id,
+                    month=date(2026, month, 1),
+                    kind="pvt",
+                    hours=hours,
+                    source=source,
+                )
+            )
+        db.session.commit()
+        assert recorded_hours(person.id) == {"pvt": 7}

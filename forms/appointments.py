@@ -37,7 +37,7 @@ from app.params import MAX_ID, bounded_int
 from workflows.appointments import ABSENT_EXCUSED, ATTENDANCE, ATTENDANCE_LABELS, BRING, CANCEL_REASONS, PRESENT, TYPES
 
 from .backoffice import optional_id
-from .dates import AMSTERDAM, today
+from .dates import AMSTERDAM, SaneDate, today
 
 TOO_LONG = _l("Write at most %(max)d characters.")
 MAX_NOTE = 2000
@@ -105,8 +105,14 @@ def local_moment(day: date, clock: time) -> datetime | None:
     return utc
 
 
-class AppointmentDay:
-    """A date from today up to ``APPOINTMENT_MAX_FUTURE_DAYS`` ahead; the message names both ends."""
+class AppointmentDay(SaneDate):
+    """A date from today up to ``APPOINTMENT_MAX_FUTURE_DAYS`` ahead; the message names both ends.
+
+    The staff forms' date rule (``SaneDate``) with the bounds of an appointment: not before today.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(future_days=None)
 
     def __call__(self, form: object, field: Field) -> None:
         if field.data is None:

@@ -3,7 +3,7 @@
 Each section of docs/benchmarks.md holds the output of one benchmark between the markers
 ``<!-- bench:NAME -->`` and ``<!-- /bench:NAME -->``; the text around them stays as written.
 
-    .venv/bin/python bench/report.py [NAME ...]      # names: page_weight throughput login_timing caseload outbox
+    .venv/bin/python bench/report.py [NAME ...]   # names: page_weight throughput login_timing caseload outbox reminders
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ BENCHMARKS = {
     "login_timing": ["bench/login_timing.py", "--rounds", "1000"],
     "caseload": ["bench/caseload.py"],
     "outbox": ["bench/outbox.py"],
+    "reminders": ["bench/reminders.py", "--sqlite"],
 }
 
 

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from flask_babel import force_locale
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from app.appointments import services
 from app.appointments.services import Details
@@ -24,6 +24,7 @@ from app.models.message import OutboundMessage, SmsOptOut
 from app.models.types import utcnow
 from app.outbox.worker import Worker
 from app.sms.segments import count
+from workflows.reminders import QuietHours
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
@@ -404,3 +405,57 @@ def test_every_kind_fits_two_segments_with_the_longest_first_name_and_place(app,
                 bodies.append(texts.appointment_cancelled("Hoorn", link=services.route_link(), **values))
                 too_long += [(kind.id, count(body).units, body) for body in bodies if count(body).count > 2]
     assert too_long == []
+
+
+# -- the benchmark, small (bench/reminders.py; the figures are in docs/benchmarks.md) ---------------------
+
+
+def test_the_planning_bench_in_small(app):
+    """200 appointments booked, 30% moved, 10% cancelled through the services: the rows each verb writes."""
+    from bench.reminders import plan
+
+    result = plan(app, 200, "test")
+    assert (result.moves, result.cancels) == (60, 20)
+    assert result.rows_booked == 200 * 3  # a confirmation and two reminders each
+    assert result.rows_after == result.rows_booked + 60 * 3 + 20  # a notice and two reminders a move; a notice
+    assert result.cancelled == 60 * 3 + 20 * 3  # everything still queued of the old time is withdrawn
+    assert result.queued == result.rows_after - result.cancelled
+    with app.app_context():
+        queued = db.session.scalars(select(OutboundMessage).where(OutboundMessage.status == "queued")).all()
+        night = QuietHours()
+        assert not [m for m in queued if night.contains(m.send_after.astimezone(AMSTERDAM).time())]
+        assert all(m.send_after < m.expires_at for m in queued)
+
+
+def test_the_due_query_reads_the_same_buffers_with_1000_or_50000_reminders_for_later(app, database_url):
+    """EXPLAIN (ANALYZE, BUFFERS) of the worker's due query: one index range per priority, so a long
+    queue of reminders for later costs nothing (bench/reminders.py measures 1,000 against 100,000)."""
+    from bench.outbox import add_due, prepare
+    from bench.reminders import add_pending, explain_due
+
+    if not database_url.startswith("postgresql"):
+        pytest.skip("EXPLAIN's plan is PostgreSQL's")
+    found = []
+    with app.app_context():
+        prepare()
+        add_due(5, "due")
+        for size, tag in ((1000, "small"), (49000, "large")):
+            add_pending(size, tag)
+            db.session.commit()
+            db.session.execute(text("ANALYZE outbound_messages"))
+            db.session.commit()
+            found.append(explain_due())
+    for plan in found:
+        assert plan["indexes"] == ["ix_outbound_due"], plan["summary"]
+        assert (plan["sorts"], plan["seq_scans"], plan["rows"]) == ([], [], 5), plan["summary"]
+    small, large = found
+    assert large["buffers"] <= small["buffers"] + 6, (small, large)  # one index level more, per priority
+
+
+def test_the_due_query_knows_every_priority():
+    from app.models import message
+    from app.outbox.worker import PRIORITIES
+
+    levels = {value for name, value in vars(message).items() if name.startswith("PRIORITY_")}
+    assert set(PRIORITIES) == levels
+    assert list(PRIORITIES) == sorted(PRIORITIES, reverse=True)

@@ -162,6 +162,10 @@ def appointment_reminder(municipality: str, name: str, what: str, when: str, whe
             "Reply 1 if you come, 2 if you cannot.",
             **values,
         ),
+        lambda: gettext(
+            "Municipality of %(municipality)s: reminder: %(what)s %(when)s. Reply 1 if you come, 2 if you cannot.",
+            **values,
+        ),
     )
 
 
@@ -186,6 +190,11 @@ def appointment_booked(municipality: str, name: str, what: str, when: str, where
             "Reply 1 if you come, 2 if you cannot.",
             **values,
         ),
+        lambda: gettext(
+            "Municipality of %(municipality)s: new appointment: %(what)s %(when)s. "
+            "Reply 1 if you come, 2 if you cannot.",
+            **values,
+        ),
     )
 
 
@@ -204,6 +213,11 @@ def appointment_moved(municipality: str, name: str, what: str, when: str, where:
             "Reply 1 if you come, 2 if you cannot.",
             **values,
         ),
+        lambda: gettext(
+            "Municipality of %(municipality)s: your %(what)s has moved to %(when)s. "
+            "Reply 1 if you come, 2 if you cannot.",
+            **values,
+        ),
     )
 
 
@@ -214,13 +228,16 @@ ROUTE_LINK = "https://intake.example-gemeente.nl/r"
 @sms_text("appointment_cancelled", name="Mohammed-Amin", what="PVT lesson", when="Tue 13 Oct 10:30", link=ROUTE_LINK)
 def appointment_cancelled(municipality: str, name: str, what: str, when: str, link: str) -> str:
     """The appointment does not go ahead (the reason is on the route page, in the newcomer's language)."""
-    return gettext(
-        "Municipality of %(municipality)s: %(name)s, your %(what)s of %(when)s does not go ahead. More: %(link)s",
-        municipality=municipality,
-        name=name,
-        what=what,
-        when=when,
-        link=link,
+    values = {"municipality": municipality, "name": name, "what": what, "when": when, "link": link}
+    return fitted(
+        lambda: gettext(
+            "Municipality of %(municipality)s: %(name)s, your %(what)s of %(when)s does not go ahead. More: %(link)s",
+            **values,
+        ),
+        lambda: gettext(
+            "Municipality of %(municipality)s: your %(what)s of %(when)s does not go ahead. More: %(link)s",
+            **values,
+        ),
     )
 
 
@@ -239,8 +256,8 @@ def appointment_confirmed_ack(municipality: str, what: str, when: str) -> str:
 def appointment_cannot_come_ack(municipality: str, what: str, when: str) -> str:
     """The answer to a reply 2: the klantmanager knows and will contact them."""
     return gettext(
-        "Municipality of %(municipality)s: thank you, your klantmanager knows you cannot come to the "
-        "%(what)s of %(when)s and will contact you.",
+        "Municipality of %(municipality)s: thanks, we told your klantmanager you cannot come to the "
+        "%(what)s of %(when)s.",
         municipality=municipality,
         what=what,
         when=when,

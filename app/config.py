@@ -122,6 +122,8 @@ class Config:
     """No appointment SMS in this period (Europe/Amsterdam); a newcomer's own quiet hours override it."""
     APPOINTMENT_REPLY_DAYS = _int("APPOINTMENT_REPLY_DAYS", 7)
     """An SMS reply 1/2 is matched to the appointment of the latest reminder sent this many days back."""
+    CALENDAR_FEED_LIMIT = _env("CALENDAR_FEED_LIMIT", "60 per hour")
+    """Fetches of one calendar subscription link (per link: calendar servers share a few addresses)."""
     APPOINTMENT_MAX_FUTURE_DAYS = _int("APPOINTMENT_MAX_FUTURE_DAYS", 730)
     DATE_EARLIEST = _env("DATE_EARLIEST", "2021-01-01")
     DATE_MAX_FUTURE_DAYS = _int("DATE_MAX_FUTURE_DAYS", 366)

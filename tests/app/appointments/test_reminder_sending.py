@@ -359,28 +359,7 @@ def test_the_times_in_the_sms_are_amsterdam_time_on_both_sides_of_a_change(app, 
     assert reminder.send_after == datetime(2026, 10, 24, 8, 30, tzinfo=UTC)
 
 
-TOO_LONG_IN_UCS2 = pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "app/sms/texts.py: with the English text (these msgids have no translations yet) and a date in "
-        "Arabic or Ge'ez script or with a Turkish ş (Şub) the whole SMS is UCS-2 (134 units in 2 segments); "
-        "the shortest variant of "
-        "the booked, moved and cancelled notices (and the reminder of the longest kind) is 135-150 units "
-        "with a 20-letter first name: the writers need a last variant that fits (without the name or the "
-        "weekday). Remove this mark when it passes."
-    ),
-)
-
-
-@pytest.mark.parametrize(
-    "language",
-    [
-        pytest.param(language.code, marks=TOO_LONG_IN_UCS2)
-        if language.code in ("ar", "fa", "ti", "tr")
-        else language.code
-        for language in LANGUAGES
-    ],
-)
+@pytest.mark.parametrize("language", [language.code for language in LANGUAGES])
 def test_every_kind_fits_two_segments_with_the_longest_first_name_and_place(app, language):
     """The writers over every kind of appointment, a first name of 20 letters (the most an SMS gets),
     a very long place and dates with long day and month names in the newcomer's language."""

@@ -365,3 +365,9 @@ def test_a_month_typed_and_imported_counts_the_imported_hours_once(app, make_new
             )
         db.session.commit()
         assert recorded_hours(person.id) == {"pvt": 7}
+
+
+def test_the_route_page_links_to_the_calendar_subscription(signed_in):
+    page = signed_in.get("/route")
+    assert page.status_code == 200
+    assert 'href="/calendar"' in page.text

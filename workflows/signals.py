@@ -46,7 +46,7 @@ SIGNALS: tuple[Signal, ...] = (
     ),
     Signal(
         id="not_answered_as_best",
-        label=N_("Answered \"no\" to \"Did you answer the questions as well as you could?\""),
+        label=N_('Answered "no" to "Did you answer the questions as well as you could?"'),
         when=Equals("answers_true", False),
     ),
 )

@@ -253,7 +253,15 @@ def municipalities() -> ResponseReturnValue:
 
 
 AUDIT_ARGS = (
-    "actor_type", "actor_id", "action", "record_type", "record_id", "result", "municipality", "date_from", "date_to"
+    "actor_type",
+    "actor_id",
+    "action",
+    "record_type",
+    "record_id",
+    "result",
+    "municipality",
+    "date_from",
+    "date_to",
 )
 """The audit log's filters: the only query parameters its links carry."""
 

@@ -20,6 +20,7 @@ staff_bp = Blueprint("appointments", __name__, url_prefix="/appointments")
 def blueprint() -> Blueprint:
     """The newcomer's blueprint, with the klantmanager's nested into the back office's (call before registering it)."""
     from ..backoffice import bp as backoffice_bp
+
     # each module adds its routes: the newcomer's pages, the route page, the klantmanager's pages,
     # the agenda and the progress records
     from . import agenda, progress_routes, route_page, routes, staff_routes  # noqa: F401

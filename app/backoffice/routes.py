@@ -106,6 +106,8 @@ def _set_search(q: str | None) -> None:
     if auth_session.caseload_search != q:
         auth_session.caseload_search = q
         db.session.commit()
+
+
 KEEP_SEARCH = "kept"
 """The caseload's own forms and links carry ``kept=1``; any other way in (the navigation, a link on
 another page) starts without the name searched for earlier."""

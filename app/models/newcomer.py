@@ -61,9 +61,7 @@ class Newcomer(TenantOwned, db.Model):
     bsn: Mapped[str | None] = mapped_column(String(9))
     external_id: Mapped[str | None] = mapped_column(String(64))
     """The id of the DUO notification it was imported from: importing it again changes nothing."""
-    klantmanager_id: Mapped[int | None] = mapped_column(
-        ForeignKey("staff_members.id", ondelete="SET NULL"), index=True
-    )
+    klantmanager_id: Mapped[int | None] = mapped_column(ForeignKey("staff_members.id", ondelete="SET NULL"), index=True)
     """The responsible klantmanager; empty when nobody is (yet), or when their account was deleted."""
     sms_unreachable_code: Mapped[str | None] = mapped_column(String(20))
     """Twilio's permanent error for this number (e.g. 21614: not a mobile number); cleared when the

@@ -274,7 +274,7 @@ def test_a_translation_that_explains_the_term_itself_gets_no_second_gloss(app):
         assert "term-gloss" not in explain("En je klantmanager weer.")  # once per page
     with app.test_request_context():
         text = explain("Klantmanager'ınızın <b>sorusu</b>")
-        assert text.startswith("Klantmanager&#39;ınızın<span class=\"term-gloss\">")
+        assert text.startswith('Klantmanager&#39;ınızın<span class="term-gloss">')
         assert "&lt;b&gt;" in text
 
 

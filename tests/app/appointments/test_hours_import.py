@@ -356,7 +356,7 @@ def test_other_roles_get_404(app, client, make_staff):
 
 def test_the_upload_refuses_a_post_without_its_csrf_token(app, km, people):
     """Left out of the app's global CSRF check (to read a large file under its own limit), the form checks it."""
-    data = "bsn;gemeentecode;maand;participatieAlsTaalles\n".encode()
+    data = b"bsn;gemeentecode;maand;participatieAlsTaalles\n"
     response = km.post(URL, data={"file": (io.BytesIO(data), "uren.csv")}, content_type="multipart/form-data")
     assert response.status_code == 422
     with app.app_context():

@@ -160,9 +160,7 @@ def test_when_someone_leaves_their_files_move_in_one_go(sanne, app, team, audit_
     assert "4 files assigned." in sanne.get(response.headers["Location"]).text
 
 
-def test_bulk_assign_to_someone_not_working_for_every_files_municipality_changes_nothing(
-    client, app, make_staff, team
-):
+def test_bulk_assign_to_someone_not_working_for_every_files_municipality_changes_nothing(client, app, make_staff, team):
     regional = make_staff(codes=("0405", "0420"))
     staff_sign_in(client, regional)
     hoorn = make_file(app, "0405", name="In Hoorn", phone="+31612345601", klantmanager_id=team["sanne"].id)

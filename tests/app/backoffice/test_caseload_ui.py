@@ -159,7 +159,7 @@ def test_the_selection_needs_the_csrf_token(km, app, sanne):
 
 
 def test_export_of_the_selection_to_xlsx_has_no_formula_cells(km, app, sanne, audit_log):
-    hostile = ["=HYPERLINK(\"http://evil\",\"x\")", "+31 6 1", "-2+3", "@SUM(A1)", "\tTab", "\rCR", "Plain Amal"]
+    hostile = ['=HYPERLINK("http://evil","x")', "+31 6 1", "-2+3", "@SUM(A1)", "\tTab", "\rCR", "Plain Amal"]
     ids = [
         make_file(app, name=name, phone=f"+3161234560{n}", klantmanager_id=sanne.id) for n, name in enumerate(hostile)
     ]

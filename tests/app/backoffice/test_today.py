@@ -112,9 +112,7 @@ def test_klantmanagers_start_on_the_today_page(sanne_client):
     assert 'href="/backoffice/today"' in response.text  # in the navigation
 
 
-def test_every_queue_counts_exactly_its_files_and_lists_the_longest_waiting_first(
-    sanne_client, sanne, app, make_staff
-):
+def test_every_queue_counts_exactly_its_files_and_lists_the_longest_waiting_first(sanne_client, sanne, app, make_staff):
     peter = make_staff()  # a colleague in the same team
     for days in (1, 9, 3, 12, 5, 7, 2):
         waiting_for_review(app, sanne.id, f"Review {days:02d}", days)

@@ -45,6 +45,7 @@ ACTIONS = {
     "file.message_written": _l("Message written to the newcomer"),
     "file.note_added": _l("Note added"),
     "file.printed": _l("File printed"),
+    "file.quiet_hours_changed": _l("Quiet hours for SMS changed"),
     "file.sms_opted_in": _l("SMS allowed again (the person sent START)"),
     "file.sms_opted_out": _l("SMS stopped (the person sent STOP)"),
     "file.status_changed": _l("Status changed"),

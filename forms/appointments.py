@@ -518,3 +518,31 @@ def attendance_form(attendees: list[tuple[int, str | None, str | None]], formdat
             StringField(_l("Reason"), default=reason or "", validators=[Length(max=300, message=TOO_LONG)]),
         )
     return AttendanceForm(formdata=formdata) if formdata is not None else AttendanceForm()
+
+
+MAX_QUIET_HOURS = 16
+"""A person's quiet period leaves at least 8 hours a day in which SMS may reach them."""
+
+
+class QuietHoursForm(FlaskForm):
+    """A newcomer's own quiet hours (shift work): both times, or neither for the default."""
+
+    quiet_start = TimeField(_l("No SMS from"), validators=[Optional()], format="%H:%M")
+    quiet_end = TimeField(_l("until"), validators=[Optional()], format="%H:%M")
+
+    def validate(self, extra_validators: dict | None = None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        start, end = self.quiet_start.data, self.quiet_end.data
+        if (start is None) != (end is None):
+            missing = self.quiet_end if end is None else self.quiet_start
+            missing.errors.append(_l("Give both times, or leave both empty for the usual quiet hours."))
+            return False
+        if start is None:
+            return True
+        minutes = ((end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)) % (24 * 60)
+        if start == end:
+            self.quiet_end.errors.append(_l("The two times must differ."))
+        elif minutes > MAX_QUIET_HOURS * 60:
+            self.quiet_end.errors.append(_l("Quiet hours last at most 16 hours a day."))
+        return not self.quiet_end.errors

@@ -492,12 +492,48 @@ def _clock(value: str) -> time:
     return time(int(hours), int(minutes))
 
 
+def quiet_hours_default() -> QuietHours:
+    """The configured quiet hours (``QUIET_HOURS_START``/``_END``)."""
+    config = current_app.config
+    return QuietHours(_clock(config["QUIET_HOURS_START"]), _clock(config["QUIET_HOURS_END"]))
+
+
 def quiet_hours(newcomer: Newcomer) -> QuietHours:
     """The newcomer's own quiet hours, or the configured ones (``QUIET_HOURS_START``/``_END``)."""
     if newcomer.quiet_start is not None and newcomer.quiet_end is not None:
         return QuietHours(newcomer.quiet_start, newcomer.quiet_end)
-    config = current_app.config
-    return QuietHours(_clock(config["QUIET_HOURS_START"]), _clock(config["QUIET_HOURS_END"]))
+    return quiet_hours_default()
+
+
+def set_quiet_hours(
+    newcomer: Newcomer, start: time | None, end: time | None, *, actor: Staff, now: datetime | None = None
+) -> int:
+    """Set (or clear, with ``None``) the newcomer's own quiet hours and plan the reminders of their
+    upcoming appointments again under them; how many appointments were re-planned.
+
+    The queued reminders are withdrawn and planned again with keys of their own (``...:r<time>``);
+    the appointment's version stays, so a booking notice still waiting for the morning still goes.
+    """
+    now = now or utcnow()
+    newcomer.quiet_start, newcomer.quiet_end = start, end
+    newcomer.updated_at = now
+    upcoming = list(
+        db.session.scalars(
+            select(Attendee)
+            .join(Appointment)
+            .where(
+                Attendee.newcomer_id == newcomer.id,
+                Attendee.status == INVITED,
+                Appointment.status == PLANNED,
+                Appointment.starts_at > now,
+            )
+        )
+    )
+    _withdraw([a.id for a in upcoming], kinds=(REMINDER,))
+    for attendee in upcoming:
+        _queue_reminders(attendee, now, replanned=f"r{secrets.token_hex(4)}")
+    audit.record("file.quiet_hours_changed", "newcomer", newcomer.id, municipality_id=newcomer.municipality_id)
+    return len(upcoming)
 
 
 def key(attendee: Attendee, what: str) -> str:
@@ -593,21 +629,27 @@ def _queue_notice(attendee: Attendee, kind: str, now: datetime) -> OutboundMessa
     return _queue(attendee, kind, NOTICES, planned, kind.removeprefix("appointment_"))
 
 
-def _queue_reminders(attendee: Attendee, now: datetime) -> list[OutboundMessage]:
+def _queue_reminders(attendee: Attendee, now: datetime, replanned: str = "") -> list[OutboundMessage]:
     """The reminders at the type's offsets, moved out of quiet hours (``workflows/reminders.py``)."""
     appointment = attendee.appointment
     planned = plan_reminders(
         appointment.starts_at, TYPES[appointment.kind].reminders, now, quiet_hours(attendee.newcomer), AMSTERDAM
     )
     return [
-        _queue(attendee, REMINDER, REMINDERS, p, f"reminder:{int(p.offset.total_seconds())}")
+        _queue(
+            attendee,
+            REMINDER,
+            REMINDERS,
+            p,
+            f"reminder:{int(p.offset.total_seconds())}{':' if replanned else ''}{replanned}",
+        )
         for p in planned
         if p.offset is not None
     ]
 
 
-def _withdraw(attendee_ids: list[int]) -> int:
-    """Cancel the still-queued SMS of these attendees (each with a line in its history)."""
+def _withdraw(attendee_ids: list[int], kinds: tuple[str, ...] = APPOINTMENT_KINDS) -> int:
+    """Cancel the still-queued SMS (of these kinds) of these attendees, each with a line in its history."""
     if not attendee_ids:
         return 0
     rows = db.session.scalars(
@@ -615,6 +657,7 @@ def _withdraw(attendee_ids: list[int]) -> int:
             OutboundMessage.cause_type == ATTENDEE_CAUSE,
             OutboundMessage.cause_id.in_(attendee_ids),
             OutboundMessage.status == QUEUED,
+            OutboundMessage.kind.in_(kinds),
         )
     ).all()
     withdrawn = 0

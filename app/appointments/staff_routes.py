@@ -40,6 +40,7 @@ from forms.appointments import (
     GroupSessionForm,
     InviteForm,
     MoveForm,
+    QuietHoursForm,
     attendance_form,
     minutes,
 )
@@ -813,3 +814,32 @@ def attendance(appointment_id: int) -> ResponseReturnValue:
         form=form,
         rows=[(a, form[f"a{a.id}"], form[f"r{a.id}"]) for a in invited],
     ), 422 if form.errors else 200
+
+
+# -- a newcomer's own quiet hours -------------------------------------------------------------------
+
+
+@staff_bp.route("/quiet-hours/<int:newcomer_id>", methods=["GET", "POST"])
+@login_required
+@requires(KLANTMANAGER)
+def quiet_hours(newcomer_id: int) -> ResponseReturnValue:
+    """No appointment SMS in the hours this person sleeps (shift work); empty: the usual hours."""
+    newcomer = _file_or_404(newcomer_id)
+    form = QuietHoursForm(obj=newcomer if request.method == "GET" else None)
+    default = services.quiet_hours_default()
+    if not form.validate_on_submit():
+        code = 422 if form.is_submitted() else 200
+        return _page("appointments/staff_quiet_hours.html", newcomer=newcomer, form=form, default=default), code
+    replanned = services.set_quiet_hours(newcomer, form.quiet_start.data, form.quiet_end.data, actor=current_staff())
+    db.session.commit()
+    flash(_("The quiet hours are saved."), "info")
+    if replanned:
+        flash(
+            ngettext(
+                "The reminders of %(num)d upcoming appointment were planned again.",
+                "The reminders of %(num)d upcoming appointments were planned again.",
+                replanned,
+            ),
+            "info",
+        )
+    return redirect(url_for("backoffice.file", newcomer_id=newcomer.id, _anchor="appointments-section"))

@@ -301,7 +301,7 @@ def main() -> None:
         " EXPLAIN (ANALYZE, BUFFERS), the best of 5:"
     )
     print()
-    print("| pending reminders | plan | buffers | index entries read | rows | ms |")
+    print("| pending reminders | plan | buffers | rows out of the index scan | rows | ms |")
     print("|---:|---|---:|---:|---:|---:|")
     for size, p in plans:
         print(f"| {size:,} | {p['summary']} | {p['buffers']} | {p['entries']} | {p['rows']} | {p['ms']:.3f} |")

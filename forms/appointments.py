@@ -541,6 +541,11 @@ class QuietHoursForm(FlaskForm):
         if start is None:
             return True
         minutes = ((end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)) % (24 * 60)
+        for field in (self.quiet_start, self.quiet_end):
+            if field.data.hour == 2:  # the hour the clocks skip or repeat twice a year
+                field.errors.append(_l("Choose a time outside 02:00-03:00: the clocks change in that hour."))
+        if self.quiet_start.errors or self.quiet_end.errors:
+            return False
         if start == end:
             self.quiet_end.errors.append(_l("The two times must differ."))
         elif minutes > MAX_QUIET_HOURS * 60:

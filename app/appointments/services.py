@@ -88,6 +88,7 @@ class AppointmentError(ValueError):
         "unknown_reason": _l("Choose a reason from the list."),
         "unknown_attendance": _l("Choose the attendance from the list."),
         "not_on_it": _l("This person is not on this appointment."),
+        "too_long_text": _l("A place, address, room or link is too long."),
     }
 
     def __init__(self, code: str) -> None:
@@ -148,6 +149,9 @@ def check_details(details: Details, now: datetime) -> None:
         raise AppointmentError("bad_capacity")
     if details.bring is not None and not set(details.bring) <= set(BRING):
         raise AppointmentError("unknown_bring")
+    for value, limit in ((details.location, 80), (details.address, 200), (details.room, 40), (details.video_link, 300)):
+        if value is not None and len(value.strip()) > limit:  # the columns' lengths (PostgreSQL refuses longer)
+            raise AppointmentError("too_long_text")
 
 
 # -- clashes --------------------------------------------------------------------------------------
@@ -370,6 +374,8 @@ def move(
         ends_at=ends_at or starts_at + duration,
         mode=appointment.mode,
         location=location if location is not None else appointment.location,
+        address=address,
+        room=room,
         video_link=appointment.video_link,
         capacity=appointment.capacity,
     )

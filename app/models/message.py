@@ -60,6 +60,8 @@ ALL = "all"
 PRIORITY_CODE = 10
 PRIORITY_REPLY = 5
 PRIORITY_NORMAL = 0
+PRIORITIES = (PRIORITY_CODE, PRIORITY_REPLY, PRIORITY_NORMAL)
+"""Every priority a row may have, highest first: the worker's due query reads one index range per level."""
 
 
 class OutboundMessage(db.Model):

@@ -25,6 +25,7 @@ from ..extensions import db
 from ..models.message import (
     CATEGORIES,
     CODES,
+    PRIORITIES,
     PRIORITY_CODE,
     PRIORITY_NORMAL,
     QUEUED,
@@ -108,6 +109,8 @@ def queue_sms(
     """
     if category not in CATEGORIES:
         raise ValueError(f"unknown category {category!r}")
+    if priority is not None and priority not in PRIORITIES:
+        raise ValueError(f"unknown priority {priority!r}")  # the worker's due query would never claim it
     now = utcnow()
     cause_type, cause_id = cause if cause is not None else (None, None)
     if key is None:

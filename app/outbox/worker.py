@@ -33,9 +33,7 @@ from ..models.message import (
     EXPIRED,
     FAILED,
     PENDING,
-    PRIORITY_CODE,
-    PRIORITY_NORMAL,
-    PRIORITY_REPLY,
+    PRIORITIES,
     QUEUED,
     SENDING,
     SENT,
@@ -58,10 +56,6 @@ HEARTBEAT_EVERY = 5.0
 IDLE_SLICE = 0.25
 """An idle worker looks at its stop flag this often (SIGTERM during a wait ends the wait)."""
 LOOKUP_FAILED = "lookup_failed"
-
-PRIORITIES = (PRIORITY_CODE, PRIORITY_REPLY, PRIORITY_NORMAL)
-"""Every priority a row may have, highest first: the due query reads each one's due rows (a new
-level must be added here; tests/app/appointments/test_reminder_sending.py checks the constants)."""
 
 JobRunner = Callable[["Worker"], bool]
 JOB_RUNNERS: list[JobRunner] = []

@@ -196,6 +196,8 @@ def test_clashes_name_the_newcomer_and_the_staff_member(app, setting):
         ({"mode": "video", "video_link": "javascript:alert(1)"}, "no_video_link"),
         ({"capacity": 2**31}, "bad_capacity"),
         ({"bring": ["cake"]}, "unknown_bring"),
+        ({"location": "x" * 81}, "too_long_text"),
+        ({"room": "x" * 41}, "too_long_text"),
     ],
 )
 def test_details_no_appointment_may_have_are_refused(app, change, code):
@@ -203,3 +205,12 @@ def test_details_no_appointment_may_have_are_refused(app, change, code):
     with app.app_context(), pytest.raises(AppointmentError) as refused:
         services.check_details(Details(**values), NOW)
     assert refused.value.code == code
+
+
+def test_the_outbox_refuses_a_priority_the_worker_would_never_claim(app):
+    from app.outbox import queue_sms
+
+    with app.app_context(), pytest.raises(ValueError, match="priority"):
+        queue_sms(
+            to="+31612345678", kind="x", category="notices", locale="nl", write=lambda _s: "x", key="k", priority=7
+        )

@@ -97,6 +97,7 @@ def test_clearing_them_goes_back_to_the_usual_hours(app, booked):
         ("09:00", "09:00", "The two times must differ."),
         ("06:00", "23:30", "at most 16 hours"),
         ("25:00", "08:00", "Not a valid time value."),
+        ("02:30", "10:00", "outside 02:00-03:00"),
         ("<script>", "08:00", "Not a valid time value."),
     ],
 )

@@ -35,6 +35,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 
 from app.params import MAX_ID, bounded_int
 from workflows.appointments import ABSENT_EXCUSED, ATTENDANCE, ATTENDANCE_LABELS, BRING, CANCEL_REASONS, PRESENT, TYPES
+from workflows.i18n import Msg
 
 from .backoffice import optional_id
 from .dates import AMSTERDAM, SaneDate, today
@@ -77,8 +78,12 @@ def lenient_id(value: object) -> int | None:
 
 
 def choices(pairs: object) -> list[SelectChoice]:
-    """(value, label) pairs as the choices of a field."""
-    return [SelectChoice(value, label) for value, label in pairs]  # type: ignore[attr-defined]
+    """(value, label) pairs as the choices of a field; a label of a workflow definition (``N_``) is
+    translated when the field is rendered, in the reader's language."""
+    return [
+        SelectChoice(value, _l(label) if isinstance(label, Msg) else label)  # type: ignore[attr-defined]
+        for value, label in pairs
+    ]
 
 
 def kind_choices(group: bool) -> list[SelectChoice]:

@@ -135,7 +135,7 @@ def test_a_no_records_cannot_come_in_the_conversation(hooks, client, person, sta
     assert (message.direction, message.channel, message.attendee_id, message.body) == ("in", "sms", attendee_id, word)
     assert message.read_at is None
     assert sent_kinds(hooks, sms, person) == ["appointment_booked", "appointment_cannot_come_ack"]
-    assert "your klantmanager knows you cannot come" in sms.sent[-1][1]
+    assert "we told your klantmanager you cannot come" in sms.sent[-1][1]
 
 
 @pytest.mark.parametrize("body", ["1 maybe", "hello", "12", "yes please, but later"])

@@ -23,7 +23,10 @@ MAX_PAGE = 10_000
 
 # C0 and C1 control characters other than tab, line feed and carriage return. PostgreSQL refuses
 # NUL in text, and none of the others belongs in anything a person types.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+"""C0 and C1 controls (not line breaks and tabs), and the bidi embeddings, overrides and isolates
+(U+202A-U+202E, U+2066-U+2069), which can make text read backwards on a staff member's screen. The
+joiners Persian and Arabic need (ZWNJ U+200C, ZWJ U+200D) and the direction marks stay."""
 
 
 def clean_text(value: str) -> str:

@@ -152,18 +152,22 @@ def _just_said_cannot_come(attendee: Attendee, now: datetime) -> bool:
     )
 
 
-@bp.get("/appointments/<int:attendee_id>/cannot-come")
+@bp.route("/appointments/<int:attendee_id>/cannot-come", methods=["GET", "POST"])
 @login_required
 def cannot_come(attendee_id: int) -> ResponseReturnValue:
-    """ "I cannot come": the form with the reason."""
+    """ "I cannot come": the form with the reason, and sending it.
+
+    One rule for both methods: with two, an id beyond the bounds on the POST was a 405 instead of
+    a 404 (werkzeug's matcher reported the GET rule's methods after the id converter refused).
+    """
+    if request.method == "POST":
+        return cannot_come_send(attendee_id)
     attendee = _attendee_or_404(attendee_id)
     if not answerable(attendee):
         return _not_answerable(attendee)
     return _detail(attendee, CannotComeForm(formdata=None))
 
 
-@bp.post("/appointments/<int:attendee_id>/cannot-come")  # the same address as route.cannot_come
-@login_required
 @answers_limited
 def cannot_come_send(attendee_id: int) -> ResponseReturnValue:
     """The reason goes into the file's conversation; the klantmanager contacts them."""

@@ -96,8 +96,10 @@ def test_correcting_phone_language_bsn_and_dates_is_saved_and_audited_without_va
         "file.details_changed.settled_on",
     ]
     for entry in audit_log():
-        assert "5699" not in str(vars(entry))
-        assert VALID_BSN not in str(vars(entry))
+        # every column but the time (its microseconds can hold any four digits)
+        values = str({name: value for name, value in vars(entry).items() if name != "at"})
+        assert "5699" not in values
+        assert VALID_BSN not in values
 
 
 def test_saving_without_changes_changes_nothing(km, app, file_id, audit_log):

@@ -190,10 +190,10 @@ class WhenFields(FlaskForm):
             if ends_at - starts_at > timedelta(minutes=MAX_MINUTES):
                 self.end.errors.append(_l("An appointment lasts at most 12 hours."))
                 return False
+        elif self.duration.errors:  # out of bounds (a huge number would not even make a timedelta)
+            return False
         elif self.duration.data is not None:
             ends_at = starts_at + timedelta(minutes=self.duration.data)
-        elif self.duration.errors:
-            return False
         else:
             self.duration.errors.append(_l("Give the duration or the end time."))
             return False

@@ -347,8 +347,11 @@ def check_rows(
     duplicated: set[int] = set()
     for lines in lines_of.values():
         if len(lines) > 1:  # which of the two is right cannot be told: neither is imported
+            # each names one other line (the first, or the second for the first): a report of the
+            # file's size, never of its square, however many copies of one line it holds
             for line in lines:
-                errors[line].append({"line": line, "code": "duplicate_line", "lines": [n for n in lines if n != line]})
+                other = lines[1] if line == lines[0] else lines[0]
+                errors[line].append({"line": line, "code": "duplicate_line", "lines": [other]})
             duplicated.update(lines)
     candidates = [c for c in candidates if c.line not in duplicated]
     valid = _find_newcomers(candidates, errors)

@@ -27,6 +27,7 @@ from workflows.appointments import ATTENDANCE, BRING, CANCEL_REASONS, SHORT_BRIN
 from workflows.reminders import Planned, QuietHours, plan_notice, plan_reminders
 
 from .. import audit
+from ..backoffice.privacy_services import ERASED_PHONE
 from ..extensions import db
 from ..i18n import AMSTERDAM
 from ..models import Newcomer, Staff
@@ -274,8 +275,8 @@ def invite(
     existing = {a.newcomer_id: a for a in appointment.attendees}
     places = appointment.capacity - sum(1 for a in appointment.attendees if a.status == INVITED)
     for newcomer in newcomers:
-        if newcomer.municipality_id != appointment.municipality_id:
-            continue
+        if newcomer.municipality_id != appointment.municipality_id or newcomer.phone.startswith(ERASED_PHONE):
+            continue  # another municipality's file, or an erased one: nobody to invite
         attendee = existing.get(newcomer.id)
         if attendee is not None and attendee.status in (INVITED, WAITING):
             result.already.append(attendee)

@@ -51,6 +51,7 @@ from .. import audit
 from ..backoffice import labels
 from ..backoffice import services as backoffice_services
 from ..backoffice.access import current_staff, requires
+from ..backoffice.privacy_services import ERASED_PHONE
 from ..extensions import db
 from ..i18n import AMSTERDAM
 from ..models import Newcomer, Staff
@@ -512,7 +513,11 @@ def _candidates(appointment: Appointment, values: dict[str, str], chosen: list[i
     on_it = select(Attendee.newcomer_id).where(
         Attendee.appointment_id == appointment.id, Attendee.status.in_((INVITED, WAITING))
     )
-    query = select(Newcomer).where(Newcomer.municipality_id == appointment.municipality_id, Newcomer.id.not_in(on_it))
+    query = select(Newcomer).where(
+        Newcomer.municipality_id == appointment.municipality_id,
+        Newcomer.id.not_in(on_it),
+        Newcomer.phone.not_like(f"{ERASED_PHONE}%"),  # an erased file is nobody to invite
+    )
     if values["language"]:
         query = query.where(Newcomer.language == values["language"])
     if values["leerroute"]:

@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from flask import Flask
+from sqlalchemy.engine import make_url
 
 from . import models  # noqa: F401 - registers every model with the metadata
 from .config import INSTANCE_DIR, load_config
@@ -53,6 +54,18 @@ def configure_extensions(app: Flask) -> None:
     from .i18n import select_locale
 
     INSTANCE_DIR.mkdir(exist_ok=True)
+    if str(app.config["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql"):
+        # No JIT compilation: the app's statements are short, and the reports' few large ones spent
+        # more time being compiled than running (docs/benchmarks.md, the reports at regional scale).
+        # libpq's ``options`` given in the URL (a search_path) or in connect_args are kept: connect_args
+        # replace the URL's query values, so all of them are joined into one.
+        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        connect_args = dict(options.get("connect_args", {}))
+        given = make_url(str(app.config["SQLALCHEMY_DATABASE_URI"])).query.get("options", ())
+        given = [given] if isinstance(given, str) else list(given)
+        connect_args["options"] = " ".join([*given, *filter(None, [connect_args.get("options")]), "-c jit=off"])
+        options["connect_args"] = connect_args
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     db.init_app(app)
     migrate.init_app(app, db, directory=str(INSTANCE_DIR.parent / "migrations"), render_as_batch=True)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: "Europe/Amsterdam")
@@ -74,13 +87,18 @@ def configure_blueprints(app: Flask) -> None:
     from .appointments import blueprint as appointments_blueprint
     from .auth import bp as auth_bp
     from .backoffice import bp as backoffice_bp
+    from .backoffice.access import scope_request
     from .conversation import blueprint as conversation_blueprint
     from .intake import bp as intake_bp
     from .main import bp as main_bp
     from .main.errors import register as register_errors
+    from .reports import bp as reports_bp
     from .sms.webhooks import bp as sms_webhooks_bp
     from .staff import bp as staff_bp
+    from .surveys import bp as surveys_bp
 
+    # Tenancy for every staff request, whatever the blueprint: before any blueprint's own checks.
+    app.before_request(scope_request)
     messages_bp = conversation_blueprint()  # nests the klantmanager's part into backoffice_bp (once)
     route_bp = appointments_blueprint()  # the same for appointments
     app.register_blueprint(main_bp)
@@ -92,6 +110,8 @@ def configure_blueprints(app: Flask) -> None:
     app.register_blueprint(backoffice_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(sms_webhooks_bp)
+    app.register_blueprint(reports_bp)
+    app.register_blueprint(surveys_bp)
     if app.config["BENCH_ROUTES"]:
         from .bench import bp as bench_bp
 

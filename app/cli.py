@@ -19,6 +19,7 @@ from .i18n import BY_CODE
 from .models import Municipality, Newcomer, Staff
 from .models.casefile import INVITED
 from .models.staff import ROLES
+from .models.types import local_today
 from .staff.services import StaffError, create_staff, totp_uri
 
 # Westfriesland: the region of the progress report this product started from.
@@ -158,6 +159,89 @@ def seed_demo_appointments() -> list[str]:
     return booked
 
 
+DEMO_INTAKE_PHONE = "+31612345602"
+"""Yonas: part-way through the intake, answered in the form, in the chat and by SMS."""
+DEMO_INTAKE_FORM = {
+    "about_you": {
+        "preferred_name": "ዮናስ",
+        "date_of_birth": "12-09-2001",
+        "gender": "man",
+        "country_of_birth": "ER",
+        "phone": "06 12345602",
+        "email": "",
+        "contact_preference": "sms",
+    },
+}
+"""What Yonas typed in the form, step by step (as the form posts it)."""
+DEMO_INTAKE_CHAT = (
+    ("mother_tongue", "ti"),
+    ("other_language", "en"),
+    ("reads_mother_tongue", "4"),
+    ("writes_mother_tongue", "4"),
+    ("reads_latin_script", "3"),
+    ("dutch_level", "2"),
+    ("english_level", "3"),
+)
+"""His answers in the chat, a question at a time (a choice by its number, as a quick reply sends it)."""
+DEMO_INTAKE_SMS = ("12", "7", "3", "1", "ሒሳብ", "Eritrea", "2")
+"""His SMS replies: years at school, a choice that does not exist (refused, asked again), secondary
+school, a diploma, its subject, the country, no papers with him. The next question waits for him."""
+
+
+def _send_demo_sms() -> None:
+    """Send what is due now with the development or test sender (each question before its reply, as
+    it happens); with a real provider the worker sends them, and a question answered meanwhile is
+    cancelled as moved on."""
+    from flask import current_app
+
+    from .outbox.worker import drain
+
+    if current_app.config["SMS_BACKEND"] in ("console", "fake"):
+        drain(current_app._get_current_object(), "seed-demo")
+
+
+def seed_demo_intake() -> str | None:
+    """Yonas's intake part-way (idempotent: only when he has none): the first step in the form, the
+    languages in the chat, then the SMS conversation through the real code (its question SMS go
+    through the outbox, his replies are read as the inbound webhook reads them). What it did, or None."""
+    from flask_babel import force_locale
+
+    from workflows import engine, questions
+    from workflows.engine import CHAT, WEB
+
+    from .intake import services as intake_services
+    from .intake import sms as intake_sms
+
+    newcomer = db.session.scalar(select(Newcomer).where(Newcomer.phone == DEMO_INTAKE_PHONE))
+    if newcomer is None or intake_services.get_intake(newcomer) is not None:
+        return None
+    filling = intake_services.start_or_resume(newcomer)
+    with force_locale(newcomer.language):
+        ctx = intake_services.context(newcomer.language)
+        definition = intake_services.workflow(filling)
+        for step_id, raw in DEMO_INTAKE_FORM.items():
+            result = engine.validate_step(definition.step(step_id), raw, filling.answers, ctx)
+            if not result.ok:
+                raise Refused(f"demo intake: the form refused {sorted(result.errors)}")
+            new = engine.apply_step(definition, intake_services.progress(filling), step_id, result.values, channel=WEB)
+            intake_services.store(filling, new, WEB, newcomer.language)
+        db.session.commit()
+        for field_id, raw in DEMO_INTAKE_CHAT:
+            outcome = intake_services.answer(filling, field_id, raw, channel=CHAT, ctx=ctx, locale=newcomer.language)
+            if not outcome.ok:
+                raise Refused(f"demo intake: the chat refused {field_id}")
+    intake_sms.start(newcomer, actor=("system", None))
+    _send_demo_sms()
+    outcomes = []
+    for number, body in enumerate(DEMO_INTAKE_SMS, start=1):
+        outcomes.append(intake_sms.reply(filling, f"SMdemo{newcomer.id:04d}{number:03d}", body))
+        db.session.commit()
+        _send_demo_sms()
+    question = questions.next_question(definition, intake_services.progress(filling), channel="sms")
+    waiting = f"; the next question ({question.field.id}) waits for his reply" if question is not None else ""
+    return f"{newcomer.name}: intake part-way (form, chat, {len(outcomes)} SMS replies){waiting}"
+
+
 def register(app: Flask) -> None:
     """Add the commands to the app's CLI."""
 
@@ -251,7 +335,7 @@ def register(app: Flask) -> None:
                 db.session.add(Municipality(code=code, name=name))
         db.session.flush()
         click.echo("Demo newcomers (invitation links are valid for 7 days, once):")
-        today = date.today()
+        today = local_today()
         for name, phone, gemeente, language, doelgroep, days_ago in DEMO_NEWCOMERS:
             newcomer, link = invite(name, phone, gemeente, language)
             if newcomer.duo_notified_on is None:  # first run: a realistic file with a running deadline
@@ -275,6 +359,12 @@ def register(app: Flask) -> None:
         click.echo("\nDemo appointments (Sanne's agenda: /backoffice/appointments/agenda/week):")
         for line in seed_demo_appointments() or ["booked before"]:
             click.echo(f"  {line}")
+        click.echo("\nDemo intake (the file shows each answer's channel and the SMS conversation):")
+        click.echo(f"  {seed_demo_intake() or 'answered before'}")
+        from . import demo_reports
+
+        click.echo("\nDemo reports (Peter's dashboard: /reports/klantbeleving):")
+        click.echo(f"  {demo_reports.seed()}")
 
     @app.cli.command("purge-expired")
     @click.option("--dry-run", is_flag=True, help="Only list the files that would be anonymised.")

@@ -3,7 +3,9 @@
 Each section of docs/benchmarks.md holds the output of one benchmark between the markers
 ``<!-- bench:NAME -->`` and ``<!-- /bench:NAME -->``; the text around them stays as written.
 
-    .venv/bin/python bench/report.py [NAME ...]   # names: page_weight throughput login_timing caseload outbox reminders
+    .venv/bin/python bench/report.py [NAME ...]
+
+Names: page_weight throughput login_timing caseload outbox reminders chat reports.
 """
 
 from __future__ import annotations
@@ -23,15 +25,21 @@ BENCHMARKS = {
     "caseload": ["bench/caseload.py"],
     "outbox": ["bench/outbox.py"],
     "reminders": ["bench/reminders.py", "--sqlite"],
+    "chat": ["bench/chat.py"],
+    "reports": ["bench/reports.py", "--rounds", "20", "--scales", "10000", "100000"],
 }
 
 
 def main(names: list[str]) -> None:
     text = DOC.read_text()
     for name in names or list(BENCHMARKS):
-        output = subprocess.run(
-            [str(ROOT / ".venv/bin/python"), *BENCHMARKS[name]], cwd=ROOT, check=True, capture_output=True, text=True
-        ).stdout.strip()
+        run = subprocess.run(
+            [str(ROOT / ".venv/bin/python"), *BENCHMARKS[name]], cwd=ROOT, capture_output=True, text=True
+        )
+        if run.returncode:
+            sys.stderr.write(run.stderr)
+            raise SystemExit(f"{name} failed (exit {run.returncode}): docs/benchmarks.md left as it was")
+        output = run.stdout.strip()
         pattern = re.compile(rf"(<!-- bench:{name} -->\n).*?(\n<!-- /bench:{name} -->)", re.S)
         if not pattern.search(text):
             raise SystemExit(f"docs/benchmarks.md has no markers for {name}")

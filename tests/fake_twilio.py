@@ -24,6 +24,7 @@ And the faults the outbox must survive, each switchable and seeded (``seed``) so
 - ``accept_timeout_rate`` (and ``accept_timeout_next``): the message is accepted and recorded, but
   the answer comes only after ``hold_seconds`` (longer than the client's time-out): the client sees
   a read time-out for a message Twilio has;
+- ``answer_after_callbacks``: a send is answered only after its status callbacks were delivered;
 - ``delay``: every answer waits this long (a slow Twilio), ``list_reply``: the list endpoint
   answers with that error code instead (a lookup that fails).
 
@@ -108,6 +109,9 @@ class FakeTwilio:
     callback_error_code: str | None = None
     """Sent as ``ErrorCode`` with an ``undelivered``/``failed`` status."""
     callback_delay: float = 0.0
+    answer_after_callbacks: bool = False
+    """The answer to a send waits until that message's callbacks were delivered (a callback that
+    certainly comes before the answer; the client's time-out must allow for the callback's work)."""
     callback_signing_token: str | None = None
     """Sign with another token (a forged callback); default: ``auth_token``."""
     deliver_callback: Callback | None = None
@@ -276,10 +280,10 @@ class FakeTwilio:
 
     # -- status callbacks -------------------------------------------------------------------------
 
-    def _post_callbacks(self, message: dict[str, object], sid: str) -> None:
+    def _post_callbacks(self, message: dict[str, object], sid: str) -> threading.Thread | None:
         url = message["status_callback"]
         if not (self.callbacks and url):
-            return
+            return None
 
         def run() -> None:
             for status in self.callback_statuses:
@@ -308,6 +312,7 @@ class FakeTwilio:
         with self._lock:
             self._threads.append(thread)
         thread.start()
+        return thread
 
     def sign(self, url: str, form: dict[str, str]) -> str:
         """``X-Twilio-Signature`` for a POST of ``form`` to ``url``, as Twilio computes it."""
@@ -381,7 +386,9 @@ def start(fake: FakeTwilio) -> FakeTwilio:
             if fake.on_send is not None:
                 fake.on_send(form)
             if message is not None:
-                fake._post_callbacks(message, sid)  # noqa: SLF001
+                callbacks = fake._post_callbacks(message, sid)  # noqa: SLF001
+                if callbacks is not None and fake.answer_after_callbacks:
+                    callbacks.join(10)
             if decision == "late":
                 time.sleep(fake.hold_seconds)
             elif fake.delay:

@@ -4,6 +4,7 @@ Pure Python: this package imports neither Flask nor SQLAlchemy, so every channel
 chat, SMS) and every test can use it without an application, a database or a request.
 """
 
-from .registry import WORKFLOWS, get_workflow
+from . import questions
+from .registry import DEFINITIONS, WORKFLOWS, get_workflow, register
 
-__all__ = ["WORKFLOWS", "get_workflow"]
+__all__ = ["DEFINITIONS", "WORKFLOWS", "get_workflow", "questions", "register"]

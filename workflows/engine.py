@@ -21,12 +21,27 @@ ANSWERED = N_("Answered")
 """What the newcomer's own pages show instead of a sensitive answer."""
 
 
+WEB = "web"
+"""The web form: a step at a time."""
+CHAT = "chat"
+"""The web chat: a question at a time (:mod:`workflows.questions`)."""
+SMS = "sms"
+"""The SMS conversation: a question at a time, answered by reply."""
+CHANNELS = (WEB, CHAT, SMS)
+
+
 @dataclass(frozen=True)
 class Progress:
-    """The answers given so far (field id -> clean value) and the ids of completed steps."""
+    """What a filling-in holds: the answers given so far (field id -> clean value), the ids of
+    completed steps, and for the question-by-question channels the questions of unfinished steps
+    already asked (``asked``), the one asked again to change it (``reopened``), and per answer the
+    channel it came from (``channels``)."""
 
     answers: Mapping[str, Any] = field(default_factory=dict)
     completed: tuple[str, ...] = ()
+    asked: tuple[str, ...] = ()
+    reopened: str | None = None
+    channels: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -51,6 +66,8 @@ class SummaryItem:
     text: str
     hidden: bool = False
     """The answer is sensitive and not shown here (``text`` then only says it was answered)."""
+    channel: str | None = None
+    """Where the answer came from (:data:`WEB`, :data:`CHAT`, :data:`SMS`), when it is known."""
 
 
 @dataclass(frozen=True)
@@ -117,14 +134,25 @@ def validate_step(
     return StepResult(values, errors)
 
 
-def apply_step(workflow: Workflow, progress: Progress, step_id: str, values: Mapping[str, Any]) -> Progress:
-    """The progress after the step's clean ``values`` are saved, stale answers dropped."""
+def apply_step(
+    workflow: Workflow, progress: Progress, step_id: str, values: Mapping[str, Any], *, channel: str = WEB
+) -> Progress:
+    """The progress after the step's clean ``values`` are saved from ``channel``, stale answers dropped.
+
+    An answer that did not change keeps the channel it first came from.
+    """
     step = workflow.step(step_id)
     own = {f.id for f in step.fields}
     answers = {k: v for k, v in progress.answers.items() if k not in own}
     answers.update(values)
+    channels = {k: c for k, c in progress.channels.items() if k not in own}
+    for key, value in values.items():
+        same = key in progress.answers and progress.answers[key] == value
+        channels[key] = progress.channels.get(key, channel) if same else channel
     completed = progress.completed if step_id in progress.completed else (*progress.completed, step_id)
-    return prune(workflow, Progress(answers, completed))
+    asked = tuple(a for a in progress.asked if a not in own)
+    reopened = None if progress.reopened in own else progress.reopened
+    return prune(workflow, Progress(answers, completed, asked, reopened, channels))
 
 
 def prune(workflow: Workflow, progress: Progress) -> Progress:
@@ -135,15 +163,24 @@ def prune(workflow: Workflow, progress: Progress) -> Progress:
     """
     kept: dict[str, Any] = {}
     completed: list[str] = []
+    visible: set[str] = set()
     for step in workflow.steps:
         if not holds(step.when, kept):
             continue
         if step.id in progress.completed:
             completed.append(step.id)
         for f in step.fields:
-            if f.id in progress.answers and holds(f.when, kept):
-                kept[f.id] = progress.answers[f.id]
-    return Progress(kept, tuple(completed))
+            if holds(f.when, kept):
+                visible.add(f.id)
+                if f.id in progress.answers:
+                    kept[f.id] = progress.answers[f.id]
+    return Progress(
+        kept,
+        tuple(completed),
+        tuple(a for a in progress.asked if a in visible),
+        progress.reopened if progress.reopened in visible else None,
+        {k: c for k, c in progress.channels.items() if k in kept},
+    )
 
 
 def next_step(workflow: Workflow, progress: Progress) -> Step | None:
@@ -206,7 +243,7 @@ def summary(
         for f in visible_fields(step, progress.answers):
             value = progress.answers.get(f.id)
             if not (hide_sensitive and f.sensitive):
-                items.append(SummaryItem(f, ctx._(f.label), f.display(value, ctx)))
+                items.append(SummaryItem(f, ctx._(f.label), f.display(value, ctx), channel=progress.channels.get(f.id)))
             elif f.when is None or not f.when.refs() & sensitive:
                 answered = value not in (None, "", [])
                 items.append(SummaryItem(f, ctx._(f.label), ctx._(ANSWERED) if answered else "", hidden=True))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -51,11 +52,17 @@ BAD_PHONE = N_("Type a valid phone number, for example %(example)s.")
 BAD_EMAIL = N_("Type a valid e-mail address, for example name@example.com.")
 BAD_COUNTRY = N_("Choose a country from the list.")
 BAD_LANGUAGE = N_("Choose a language from the list.")
+UNKNOWN_COUNTRY = N_("We do not know this country. Please type its name again.")
+UNKNOWN_LANGUAGE = N_("We do not know this language. Please type its name again.")
 BAD_MARK = N_("Choose a mark from 1 to 10.")
 
 YES = N_("Yes")
 NO = N_("No")
 PREFER_NOT_LABEL = N_("I prefer not to say")
+
+_SMALL_NUMBER = re.compile(r"[0-9]{1,4}")
+"""An option's number or a mark: ASCII digits (after folding), never thousands of them (``int`` refuses
+more than 4,300) nor a superscript ``²`` (a digit to ``str.isdigit``, not to ``int``)."""
 
 # C0/C1 control characters other than tab and newline: PostgreSQL refuses NUL, and none of
 # them has a place in an answer.
@@ -120,7 +127,93 @@ def _first(raw: Raw) -> str:
         raw = raw[0] if raw else ""
     if not isinstance(raw, str):  # e.g. a file from a multipart body
         return ""
-    return _CONTROL.sub("", raw.replace("\r\n", "\n").replace("\r", "\n")).strip()
+    text = _CONTROL.sub("", raw.replace("\r\n", "\n").replace("\r", "\n")).strip()
+    return text if _visible(text) else ""
+
+
+# Letters and symbols that show nothing: the Hangul fillers and the Braille blank (their Unicode
+# categories, Lo and So, would count them as written).
+_BLANK_LOOKING = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def _visible(text: str) -> bool:
+    """Whether ``text`` shows anything: an answer of zero-width spaces, a BOM, direction marks or
+    fillers alone is blank (ZWNJ and ZWJ inside a word stay, with the word)."""
+    return any(ch not in _BLANK_LOOKING and unicodedata.category(ch)[0] not in "ZC" for ch in text)
+
+
+# -- text channels: answers as people type them -------------------------------------------------
+
+# Letters written in two ways on Arabic and Persian keyboards: one form each.
+_VARIANTS = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک", "ة": "ه", "ۀ": "ه"})
+
+
+def fold(text: str) -> str:
+    """``text`` as typed answers and keywords are compared: no case, diacritics, digit systems or punctuation.
+
+    NFKD without combining marks (accents, harakat, hamza marks), casefolded, the tatweel, joiners
+    and direction marks removed, Turkish dotless i as i, the Arabic and Persian forms of ya, kaf and
+    ta marbuta as one, every decimal digit (Arabic-Indic, Persian) and the Ethiopic digits one to
+    nine as ASCII digits, punctuation and symbols as spaces, runs of spaces as one.
+    """
+    text = unicodedata.normalize("NFKD", text.replace("ı", "i"))
+    kept: list[str] = []
+    for char in text:
+        if unicodedata.combining(char) or char == "\u0640":  # accents, harakat, hamza marks; tatweel
+            continue
+        category = unicodedata.category(char)
+        if category == "Cf":  # zero-width joiners, direction marks
+            continue
+        if char.isdecimal():
+            char = str(unicodedata.decimal(char))
+        elif category == "No" and "\u1369" <= char <= "\u1371":  # Ethiopic digits one to nine
+            char = str(unicodedata.digit(char))
+        elif category[0] in "PSZC":
+            char = " "
+        kept.append(char)
+    return " ".join("".join(kept).casefold().translate(_VARIANTS).split())
+
+
+YES_WORDS: dict[str, tuple[str, ...]] = {
+    "nl": ("ja", "jawel", "jazeker"),
+    "en": ("yes", "y", "yeah", "yep"),
+    "ar": ("نعم", "اي", "أيوه", "ايوه", "أجل"),
+    "ti": ("እወ", "እዎ"),
+    "fa": ("بله", "بلی", "آره", "آری"),
+    "tr": ("evet", "var"),
+    "so": ("haa", "haye", "haah"),
+}
+NO_WORDS: dict[str, tuple[str, ...]] = {
+    "nl": ("nee", "neen"),
+    "en": ("no", "n", "nope"),
+    "ar": ("لا", "كلا"),
+    "ti": ("ኣይፋል", "ኣይኮነን", "የለን", "የብለይን"),
+    "fa": ("نه", "خیر", "نخیر"),
+    "tr": ("hayır", "yok"),
+    "so": ("maya", "may"),
+}
+"""Yes and no as people write them in a text channel, in each shipped language; every language's
+words are understood from everybody (answered with :func:`fold`: ``EVET``, ``Evet!`` and ``evet``
+are one)."""
+
+
+def _word_index() -> dict[str, str]:
+    index: dict[str, str] = {}
+    for words, meaning in ((YES_WORDS, "yes"), (NO_WORDS, "no")):
+        for spellings in words.values():
+            for spelling in spellings:
+                key = fold(spelling)
+                if index.setdefault(key, meaning) != meaning:
+                    raise ValueError(f"{spelling!r} means both yes and no")
+    return index
+
+
+YES_NO_BY_WORD = _word_index()
+
+
+def yes_or_no(text: str) -> str | None:
+    """``"yes"``, ``"no"``, or ``None`` when ``text`` is not one of the words for them."""
+    return YES_NO_BY_WORD.get(fold(text))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -132,6 +225,8 @@ class Field(ABC):
     """How the web form shows it: text, textarea, number, date, tel, email, radio, checkboxes, select."""
     input_mode: ClassVar[str | None] = None
     autocomplete: ClassVar[str | None] = None
+    suits_sms: ClassVar[bool] = True
+    """Whether the type can be asked and answered in one short SMS (long free text cannot)."""
 
     id: str
     label: Msg
@@ -142,6 +237,15 @@ class Field(ABC):
     sensitive: bool = False
     """Shown back only to staff: the newcomer's own pages and SMS say "answered", never the answer,
     because a phone may be shared (health, money, a talk without the partner)."""
+    web_only: bool = False
+    """Never asked by SMS: the SMS conversation skips it, to be answered later on the web."""
+
+    @property
+    def asked_by_sms(self) -> bool:
+        """Whether the SMS conversation asks it: a type that suits SMS, not marked web-only, and not
+        sensitive (the question and the answer would stay in the phone's messages, and a phone may
+        be shared)."""
+        return self.suits_sms and not self.web_only and not self.sensitive
 
     # -- asking ---------------------------------------------------------------------------------
     def options(self, ctx: Context) -> tuple[Option, ...]:
@@ -241,6 +345,7 @@ class LongTextField(TextField):
 
     type_name: ClassVar[str] = "long_text"
     widget: ClassVar[str] = "textarea"
+    suits_sms: ClassVar[bool] = False
     max_length: int = 2000
 
 
@@ -314,7 +419,7 @@ class DateField(Field):
 
     def parse(self, raw: Raw, ctx: Context, *, text_channel: bool = False) -> str:
         text = ascii_digits(_first(raw))
-        example = native_digits(format_date(date(1990, 12, 31), format="short", locale=ctx.locale), ctx.locale)
+        example = native_digits("31-12-1990", ctx.locale)  # the order the parser reads, not the locale's short date
         if m := _ISO.fullmatch(text):
             year, month, day = (int(g) for g in m.groups())
         elif m := _DMY.fullmatch(text):
@@ -349,13 +454,24 @@ class _ChoiceBase(Field):
         if answer in values:
             return answer
         if text_channel:
-            digits = ascii_digits(answer).strip(" .)")
-            if digits.isdigit() and 1 <= int(digits) <= len(options):
+            digits = fold(answer)
+            if _SMALL_NUMBER.fullmatch(digits) and 1 <= int(digits) <= len(options):
                 return options[int(digits) - 1].value
             for option in options:
                 if option.label.casefold() == answer.casefold():
                     return option.value
+            folded = fold(answer)
+            same = {option.value for option in options if fold(option.label) == folded}
+            if len(same) == 1:
+                return same.pop()
+            if (guessed := self.guess(answer, ctx)) is not None:
+                return guessed
         raise Invalid(error)
+
+    def guess(self, answer: str, ctx: Context) -> str | None:
+        """The value a typed name most likely means, for types whose lists are too long to number
+        in a text channel (countries, languages); ``None`` when it is not clear."""
+        return None
 
     def format(self, value: Any, ctx: Context) -> str:
         labels = self._option_values(ctx)
@@ -394,7 +510,10 @@ class YesNoField(_ChoiceBase):
         yield from (YES, NO)
 
     def parse(self, raw: Raw, ctx: Context, *, text_channel: bool = False) -> bool:
-        return self._pick(_first(raw), ctx, text_channel=text_channel, error=CHOOSE_ONE) == "yes"
+        answer = _first(raw)
+        if text_channel and (word := yes_or_no(answer)) is not None:
+            return word == "yes"
+        return self._pick(answer, ctx, text_channel=text_channel, error=CHOOSE_ONE) == "yes"
 
     def as_raw(self, value: Any) -> str | list[str]:
         if isinstance(value, bool):
@@ -417,6 +536,11 @@ class ChoiceField(_FixedChoices):
         return self._pick(_first(raw), ctx, text_channel=text_channel, error=CHOOSE_ONE)
 
 
+_SEPARATORS = re.compile(r"[,;/\s\u060c\u061b\u3001\u1363\u1364]+")
+"""Between the answers of a multiple choice typed in one line: commas (also the Arabic ``،`` and
+the Ethiopic ``፣``), semicolons, slashes and spaces."""
+
+
 @register
 @dataclass(frozen=True, kw_only=True)
 class MultiChoiceField(_FixedChoices):
@@ -429,7 +553,7 @@ class MultiChoiceField(_FixedChoices):
     def _answers(self, raw: Raw) -> list[str]:
         if raw is None:
             return []
-        items = re.split(r"[,\s]+", raw) if isinstance(raw, str) else list(raw)
+        items = _SEPARATORS.split(raw) if isinstance(raw, str) else list(raw)
         return [item for item in (_first(i) for i in items) if item]
 
     def _is_blank(self, raw: Raw) -> bool:
@@ -581,6 +705,105 @@ def ordered_options(
     return (*options, *rest)
 
 
+# -- typed names (text channels) -------------------------------------------------------------------
+
+NAME_ALIASES: dict[str, dict[str, str]] = {
+    "country": {"turkey": "TR", "holland": "NL", "persia": "IR", "burma": "MM"},
+    "language": {
+        "farsi": "fa",
+        "parsi": "fa",
+        "sorani": "ckb",
+        "kurmanji": "ku",
+        "pashtu": "ps",
+        "pushto": "ps",
+        "tigrigna": "ti",
+    },
+}
+"""Names people use that CLDR does not give (in English): "Turkey" (CLDR: "Türkiye"), "Farsi"."""
+LONGEST_NAME = 80
+"""A typed name longer than this is no country or language (and is not compared with every name)."""
+_LATIN_SKELETON = (
+    ("ph", "f"),
+    ("gh", "g"),
+    ("kh", "k"),
+    ("th", "t"),
+    ("sh", "s"),
+    ("ck", "k"),
+    ("q", "k"),
+    ("c", "k"),
+    ("y", "i"),
+    ("w", "u"),
+)
+_DOUBLE = re.compile(r"(.)\1+")
+_CLOSE = 0.85
+"""How alike a typed name and a known one must be (difflib's ratio) to be taken for it."""
+_CLEARER = 0.08
+"""How much better the best guess must be than the next one for another value."""
+
+
+def _skeleton(folded: str) -> str:
+    """A folded name as it sounds more than as it is spelt: "sirya" and "syria" are both "siria"."""
+    if not _LATIN.search(folded):
+        return folded
+    for spelling, sound in _LATIN_SKELETON:
+        folded = folded.replace(spelling, sound)
+    return _DOUBLE.sub(r"\1", folded)
+
+
+def _names(options: Sequence[Option]) -> tuple[tuple[str, str], ...]:
+    """(key, value) for every option: its folded name and that name's skeleton."""
+    keys: set[tuple[str, str]] = set()
+    for option in options:
+        folded = fold(option.label)
+        keys.add((folded, option.value))
+        keys.add((_skeleton(folded), option.value))
+    return tuple(sorted(keys))
+
+
+def guess_name(answer: str, index: Sequence[tuple[str, str]]) -> str | None:
+    """The value whose name ``answer`` is, written loosely: the same name folded or sounding the same,
+    the start of only one name (4 letters or more), or a name close enough (and clearly closer than
+    any other value's); else one word of the answer that is exactly one name ("I am from Syria").
+    ``None`` when no value, or more than one, fits."""
+    key = fold(answer)
+    if not 3 <= len(key) <= LONGEST_NAME:
+        return None
+    wanted = {key, _skeleton(key)}
+    exact = {value for name, value in index if name in wanted}
+    if exact:
+        return exact.pop() if len(exact) == 1 else None
+    if len(key) >= 4:
+        starting = {value for name, value in index if name.startswith(key)}
+        if len(starting) == 1:
+            return starting.pop()
+    best: dict[str, float] = {}
+    names = [name for name, _value in index]
+    for candidate in wanted:
+        for name in difflib.get_close_matches(candidate, names, n=8, cutoff=_CLOSE - _CLEARER):
+            ratio = difflib.SequenceMatcher(None, candidate, name).ratio()
+            for value in (v for n, v in index if n == name):
+                best[value] = max(best.get(value, 0.0), ratio)
+    ranked = sorted(best.items(), key=lambda item: -item[1])
+    if ranked and ranked[0][1] >= _CLOSE and (len(ranked) == 1 or ranked[0][1] - ranked[1][1] >= _CLEARER):
+        return ranked[0][0]
+    words = key.split()
+    if len(words) > 1:
+        found = {value for word in words if len(word) >= 4 for name, value in index if name in (word, _skeleton(word))}
+        if len(found) == 1:
+            return found.pop()
+    return None
+
+
+@lru_cache(maxsize=64)
+def _typed_names(kind: str, locale_code: str, common: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """The names a person may type for a country or a language: in their language, in English and
+    in Dutch (the names they see around them), and the few aliases of :data:`NAME_ALIASES`."""
+    options = _country_options if kind == "country" else _language_options
+    aliases = tuple(Option(value, alias) for alias, value in NAME_ALIASES[kind].items())
+    names = (option for code in dict.fromkeys((locale_code, "en", "nl")) for option in options(code, common))
+    return _names((*names, *aliases))
+
+
 # Two-letter CLDR territories that are not countries (or not ones anybody is born in).
 _NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB", "AQ", "CQ", "DG", "EA", "IC", "TA", "CP"})
 
@@ -612,7 +835,12 @@ class CountryField(_ChoiceBase):
         answer = _first(raw)
         if not text_channel:
             answer = answer.upper()
-        return self._pick(answer, ctx, text_channel=text_channel, error=BAD_COUNTRY)
+        return self._pick(
+            answer, ctx, text_channel=text_channel, error=UNKNOWN_COUNTRY if text_channel else BAD_COUNTRY
+        )
+
+    def guess(self, answer: str, ctx: Context) -> str | None:
+        return guess_name(answer, _typed_names("country", ctx.locale, ctx.common_countries))
 
 
 LANGUAGES = (
@@ -703,7 +931,11 @@ class LanguageField(_ChoiceBase):
         return (*_language_options(ctx.locale, ctx.common_languages), *self._prefer_not_option(ctx))
 
     def parse(self, raw: Raw, ctx: Context, *, text_channel: bool = False) -> str:
-        return self._pick(_first(raw), ctx, text_channel=text_channel, error=BAD_LANGUAGE)
+        error = UNKNOWN_LANGUAGE if text_channel else BAD_LANGUAGE
+        return self._pick(_first(raw), ctx, text_channel=text_channel, error=error)
+
+    def guess(self, answer: str, ctx: Context) -> str | None:
+        return guess_name(answer, _typed_names("language", ctx.locale, ctx.common_languages))
 
 
 @register
@@ -723,7 +955,7 @@ class MarkField(_ChoiceBase):
 
     def parse(self, raw: Raw, ctx: Context, *, text_channel: bool = False) -> int:
         answer = ascii_digits(_first(raw)).strip(" .")
-        if answer.isdigit() and 1 <= int(answer) <= 10:
+        if _SMALL_NUMBER.fullmatch(answer) and 1 <= int(answer) <= 10:
             return int(answer)
         raise Invalid(BAD_MARK)
 

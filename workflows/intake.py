@@ -8,7 +8,11 @@ ask and who sees the answers. Answers marked ``sensitive=True`` (health, money, 
 partner) are shown back to staff only: the newcomer's own pages say "answered", because a phone may
 be shared.
 
-Ids are stored with the answers: never rename one, bump ``version`` instead.
+Ids are stored with the answers: never rename one, bump ``version`` instead (and register the
+new version beside the old one in ``registry.py``: stored fillings-in keep reading theirs).
+
+It can be answered by SMS (``sms=True``), except what is sensitive or long free text (never asked
+by SMS) and the privacy step (``web_only``: its notice must be read in full, on the web).
 """
 
 from __future__ import annotations
@@ -462,10 +466,12 @@ CONSENT = Step(
             id="share_with_school",
             label=N_("May we share your language and education answers with your language school?"),
             help=N_("This helps the school place you in the right group. You can say no."),
+            web_only=True,
         ),
         YesNoField(
             id="answers_true",
             label=N_("Did you answer the questions as well as you could?"),
+            web_only=True,
         ),
     ),
 )
@@ -475,6 +481,7 @@ BREDE_INTAKE = Workflow(
     version=1,
     title=N_("Intake for civic integration"),
     steps=(ABOUT_YOU, LANGUAGES, EDUCATION, WORK, HEALTH, FAMILY, HOUSING, INCOME, NETWORK, GOALS, CONSENT),
+    sms=True,
 )
 
 __all__ = ["BREDE_INTAKE"]

@@ -45,6 +45,10 @@ class Workflow:
     version: int
     title: Msg
     steps: tuple[Step, ...]
+    sms: bool = False
+    """Whether it may be answered by SMS, question by question (the intake, the surveys)."""
+    repeatable: bool = False
+    """Whether one person may fill it in more than once (a survey every six months); the intake is once."""
 
     def step(self, step_id: str) -> Step:
         """The step with ``step_id`` (KeyError when there is none)."""

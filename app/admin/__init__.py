@@ -4,4 +4,8 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from . import queue_routes, routes  # noqa: E402, F401
+from . import (  # noqa: E402, F401
+    partners_routes,  # noqa: E402, F401
+    queue_routes,
+    routes,
+)

@@ -33,6 +33,7 @@ from workflows.appointments import KNM, KNM_THEMES, LANGUAGE, MAP, MAP_THEMES, P
 from .. import audit
 from ..backoffice import services as backoffice_services
 from ..backoffice.access import current_staff, requires
+from ..backoffice.import_routes import uploaders_job
 from ..extensions import csrf, db
 from ..intake.services import AMSTERDAM
 from ..models import Newcomer
@@ -215,12 +216,7 @@ def hours_import_template() -> ResponseReturnValue:
 @requires(KLANTMANAGER)
 def hours_import_job(job_id: int) -> ResponseReturnValue:
     """An hours import's progress (the page refreshes itself while it runs), then its report."""
-    job = hours_import.get_job(job_id, current_staff())
-    if job is None:
-        audit.record("import.viewed", "import_job", job_id, result=audit.DENIED)
-        db.session.commit()
-        abort(404)
-    auto = request.args.get("auto") != "0"
+    job, auto = uploaders_job(hours_import.get_job, job_id)
     return render_template(
         "appointments/hours_import_job.html",
         job=job,

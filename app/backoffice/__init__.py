@@ -4,4 +4,13 @@ from flask import Blueprint
 
 bp = Blueprint("backoffice", __name__, url_prefix="/backoffice")
 
-from . import details_routes, import_routes, messages_view, pip_routes, privacy_routes, routes  # noqa: E402, F401
+from . import (  # noqa: E402, F401
+    details_routes,
+    history_routes,
+    import_routes,
+    messages_view,
+    pip_routes,
+    privacy_routes,
+    records_routes,
+    routes,
+)

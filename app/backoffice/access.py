@@ -23,7 +23,11 @@ def current_staff() -> Staff:
 
 
 def scope_request() -> None:
-    """Every back-office request sees only the municipalities granted to its staff member."""
+    """Every staff request sees only the municipalities granted to its staff member.
+
+    Registered once for the whole app (``app.before_request`` in ``create_app``), before any
+    blueprint's own checks: a new blueprint cannot forget it.
+    """
     if current_user.is_authenticated and current_user.staff is not None:
         limit_to(current_user.staff.municipality_ids)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Response, abort, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -11,7 +13,8 @@ from forms.imports import COLUMNS, REQUIRED_COLUMNS, ImportForm, too_big_message
 
 from .. import audit
 from ..extensions import csrf, db
-from ..models.staff import KLANTMANAGER
+from ..models.imports import ImportJob
+from ..models.staff import KLANTMANAGER, Staff
 from . import bp, import_services
 from .access import current_staff, requires
 
@@ -66,16 +69,22 @@ def import_template() -> ResponseReturnValue:
     )
 
 
-@bp.get("/import/<int:job_id>")
-@requires(KLANTMANAGER)
-def import_job(job_id: int) -> ResponseReturnValue:
-    """An import's progress (the page refreshes itself while it runs), then its report."""
-    job = import_services.get_job(job_id, current_staff())
+def uploaders_job(get_job: Callable[[int, Staff], ImportJob | None], job_id: int) -> tuple[ImportJob, bool]:
+    """The signed-in klantmanager's own import job, or a 404 (audited) for any other; and whether its
+    page refreshes itself while the job waits or runs (``?auto=0`` stops that)."""
+    job = get_job(job_id, current_staff())
     if job is None:
         audit.record("import.viewed", "import_job", job_id, result=audit.DENIED)
         db.session.commit()
         abort(404)
-    auto = request.args.get("auto") != "0"
+    return job, request.args.get("auto") != "0"
+
+
+@bp.get("/import/<int:job_id>")
+@requires(KLANTMANAGER)
+def import_job(job_id: int) -> ResponseReturnValue:
+    """An import's progress (the page refreshes itself while it runs), then its report."""
+    job, auto = uploaders_job(import_services.get_job, job_id)
     return render_template(
         "backoffice/import_job.html",
         job=job,

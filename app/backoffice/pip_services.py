@@ -381,7 +381,9 @@ def intake_facts(newcomer: Newcomer) -> list[SummaryItem] | None:
     intake = intake_services.get_intake(newcomer)
     if intake is None or intake.status not in ("submitted", "returned", "approved"):
         return None
-    sections = engine.summary(intake_services.workflow(), intake_services.progress(intake), intake_services.context())
+    sections = engine.summary(
+        intake_services.workflow(intake), intake_services.progress(intake), intake_services.context()
+    )
     found = {item.field.id: item for section in sections for item in section.items}
     return [found[field_id] for field_id in INTAKE_FACTS if field_id in found]
 

@@ -16,14 +16,17 @@ from flask_babel import lazy_gettext as _l
 
 from forms.admin import EraseForm
 from workflows import engine
+from workflows.appointments import ATTENDANCE_LABELS, TYPES
 
+from ..appointments.progress_routes import HOUR_KIND_NAMES
 from ..conversation import common_questions
 from ..i18n import BY_CODE, DEFAULT
 from ..intake import services as intake_services
 from ..models.staff import KLANTMANAGER
+from ..models.survey import STATUS_LABELS as INVITATION_STATUS_LABELS
 from ..models.types import utcnow
 from ..sms.reasons import KIND_LABELS, STATUS_LABELS
-from . import bp, privacy_services
+from . import bp, intake_review, privacy_services
 from .access import requires
 from .routes import _file_or_404
 
@@ -75,21 +78,27 @@ def export_page(newcomer_id: int) -> ResponseReturnValue:
     held = privacy_services.export(newcomer, printable=True)
     language = export_language(newcomer)
     with force_locale(language):
-        sections = []
+        sections, replies = [], []
         if held.intake is not None:
             sections = engine.summary(
-                intake_services.workflow(), intake_services.progress(held.intake), intake_services.context()
+                intake_services.workflow(held.intake), intake_services.progress(held.intake), intake_services.context()
             )
+            replies = intake_review.reply_lines(held.intake, held.replies_of(held.intake))
         return render_template(
             "backoffice/privacy_export.html",
             held=held,
             sections=sections,
+            replies=replies,
             made_at=utcnow(),
             language=language,
             message_kinds=KIND_LABELS,
             question_text=common_questions.text,
             message_statuses=STATUS_LABELS,
             opt_out_labels=OPT_OUT_LABELS,
+            appointment_types=TYPES,
+            attendance_labels=ATTENDANCE_LABELS,
+            hour_kind_names=HOUR_KIND_NAMES,
+            invitation_statuses=INVITATION_STATUS_LABELS,
         )
 
 

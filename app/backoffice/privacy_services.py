@@ -7,12 +7,14 @@ Replaced or emptied (on the newcomer's row): the name (``[erased]``), the phone 
 notification id; emptied). The language is reset to ``nl``: no report needs it, and together with
 the municipality and the dates it narrows down who it was.
 
-Deleted: the intake (all answers, and the klantmanager's question), every note, every recorded SMS
+Deleted: the intake and any other filling-in (all answers, the channel each came from, the
+klantmanager's question, the SMS conversation's state and every SMS reply in it), every note, every recorded SMS
 with its status history (including the dev inbox's copy; a queued one is thereby never sent), the
 file's conversation, the SMS opt-outs and the unreachable-number mark, and every invitation, login
 challenge and session of the newcomer, so they can no longer sign in (and are signed out at once).
 Their calendar subscriptions are deleted (the feed's link stops working), and so are their places
-on appointments that have not begun (a group session goes on for the others).
+on appointments that have not begun (a group session goes on for the others). Their survey
+invitations are deleted (the single-use link, the trigger occasion, the filling-in it names).
 
 
 Kept, because the progress reports count them and none of it names a person: the municipality,
@@ -22,7 +24,12 @@ deadline, registration); every PIP version's coded contents (route, level, liter
 result, parts, PIP date, financieel ontzorgen; the free-text comment and the test score are
 emptied); term extensions (reason code, days, date: they decide the end of the term); attendance
 of appointments that began (type, date, attendance code; the reason given for an absence is
-emptied); the route progress (dates, themes, hours; the reason for a MAP exemption is emptied). The audit
+emptied); the route progress (dates, themes, hours; the reason for a MAP exemption is emptied); the end of
+the file (date, reason), the date the obligation was met and the nareiziger flag; financieel
+ontzorgen, participation activities, route partners and housed household members (dated codes
+without names; a household member's import id is emptied); survey responses (the mark and the
+closed answers with their dimensions; the link to the invitation and the comment are emptied);
+complaints in the register (the link to the file and the free-text outcome are emptied). The audit
 log stays as it is: it is append-only and holds ids, never personal data.
 
 Files are erased on request (by a klantmanager, after a confirm step) or by ``flask purge-expired``
@@ -31,7 +38,7 @@ once ``RETENTION_YEARS`` have passed since the last change into a final status. 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -39,6 +46,7 @@ from sqlalchemy import delete, func, select, update
 
 from .. import audit
 from ..extensions import db
+from ..intake.services import INTAKE
 from ..models import (
     Appointment,
     Attendee,
@@ -47,8 +55,9 @@ from ..models import (
     CalendarFeed,
     ConversationMessage,
     DevSms,
+    Filling,
+    FillingReply,
     HoursEntry,
-    IntakeSession,
     Invitation,
     LoginChallenge,
     Newcomer,
@@ -62,6 +71,9 @@ from ..models import (
     TermExtension,
 )
 from ..models import casefile as status
+from ..models.partner import RoutePartner
+from ..models.records import Complaint, HouseholdMember, ParticipationActivity, ReliefTrajectory
+from ..models.survey import SurveyInvitation, SurveyResponse
 from ..models.types import utcnow
 
 FINAL_STATUSES = (status.OBLIGATION_MET, status.EXEMPTED, status.DISPENSATION, status.MOVED_AWAY, status.ENDED)
@@ -73,11 +85,16 @@ ERASED_LANGUAGE = "nl"
 NEWCOMER_COLUMNS = (
     "id", "name", "phone", "bsn", "language", "doelgroep", "status", "duo_notified_on", "settled_on",
     "pip_deadline_on", "leerroute", "external_id", "quiet_start", "quiet_end", "created_at", "updated_at",
+    "ended_on", "end_reason", "obligation_met_on", "nareiziger",
 )  # fmt: skip
 INTAKE_COLUMNS = (
-    "workflow_id", "workflow_version", "status", "channel", "locale", "started_at", "updated_at", "submitted_at",
-    "reviewed_at", "question", "completed_steps", "answers",
+    "workflow_id", "workflow_version", "occasion", "status", "channel", "locale", "started_at", "updated_at",
+    "submitted_at", "reviewed_at", "question", "completed_steps", "answers", "answer_channels", "sms_state",
+    "sms_field", "sms_asked_at",
 )  # fmt: skip
+"""A filling-in (the intake, later a survey): the answers, where each came from, the SMS conversation's state."""
+REPLY_COLUMNS = ("created_at", "body", "field_id", "outcome")
+"""One SMS reply of a filling-in's conversation (the question SMS are in ``messages``)."""
 PIP_COLUMNS = (
     "version", "pip_on", "learnability_result", "learnability_score", "leerroute", "level", "literacy", "knm",
     "pvt", "map", "z_participation", "social_guidance", "financial_relief_on", "financial_relief_extended",
@@ -93,8 +110,25 @@ ATTENDEE_COLUMNS = (
 )  # fmt: skip
 PROGRESS_COLUMNS = (
     "route_started_on", "route_completed_on", "knm_themes", "pvt_signed_on", "pvt_verwijtbaar", "map_themes",
-    "map_final_interview_on", "map_verwijtbaar", "map_exempt", "map_exemption_reason", "z_completed_on",
+    "map_final_interview_on", "map_verwijtbaar", "map_exempt", "map_exemption_reason", "map_exempt_on",
+    "z_completed_on",
 )  # fmt: skip
+RELIEF_COLUMNS = ("started_on", "six_months_on", "extended", "extension_decided_on", "ended_on", "updated_at")
+ACTIVITY_COLUMNS = ("kind", "started_on", "ended_on", "hours_per_week", "created_at")
+MEMBER_COLUMNS = ("kind", "birth_year", "housed_on", "nareiziger", "created_at")
+COMPLAINT_COLUMNS = (
+    "received_on", "official", "about_inburgering", "filed_with", "subject", "handled_on", "outcome", "created_at",
+)  # fmt: skip
+ROUTE_PARTNER_COLUMNS = ("kind", "started_on", "ended_on", "created_at")
+SURVEY_INVITATION_COLUMNS = (
+    "trigger", "survey_id", "partner_kind", "status", "skip_reason", "expires_at", "channel", "reminded_at",
+    "responded_at", "created_at",
+)  # fmt: skip
+SURVEY_RESPONSE_COLUMNS = (
+    "survey_id", "partner_kind", "trigger", "mark", "heard", "clear", "own_language", "comment", "comment_language",
+    "channel", "language", "answered_at",
+)  # fmt: skip
+"""The person's own answers (their comment as stored, scrubbed already); the dashboard's copied dimensions stay out."""
 
 
 def is_erased(newcomer: Newcomer) -> bool:
@@ -123,7 +157,7 @@ class Held:
     """Everything held about one newcomer, as rows (the page shows them, :func:`as_json` writes them)."""
 
     newcomer: Newcomer
-    intake: IntakeSession | None
+    intake: Filling | None
     history: list[StatusChange]
     notes: list[Note]
     pips: list[Pip]
@@ -136,14 +170,49 @@ class Held:
     progress: RouteProgress | None
     hours: list[HoursEntry]
     calendar_feeds: list[CalendarFeed]
+    fillings: list[Filling] = field(default_factory=list)
+    """Every filling-in of the newcomer, the intake among them."""
+    replies: list[FillingReply] = field(default_factory=list)
+    """The SMS replies of every filling-in, oldest first."""
+    relief: ReliefTrajectory | None = None
+    activities: list[ParticipationActivity] = field(default_factory=list)
+    household: list[HouseholdMember] = field(default_factory=list)
+    complaints: list[Complaint] = field(default_factory=list)
+    route_partners: list[RoutePartner] = field(default_factory=list)
+    survey_invitations: list[SurveyInvitation] = field(default_factory=list)
+    survey_responses: list[SurveyResponse] = field(default_factory=list)
+
+    def replies_of(self, filling: Filling) -> list[FillingReply]:
+        """The SMS replies of one filling-in, oldest first."""
+        return [reply for reply in self.replies if reply.filling_id == filling.id]
+
+    @property
+    def other_fillings(self) -> list[Filling]:
+        """The filling-ins other than the intake (surveys)."""
+        return [f for f in self.fillings if self.intake is None or f.id != self.intake.id]
 
 
 def gather(newcomer: Newcomer) -> Held:
     """Read everything held about one newcomer (a constant number of queries)."""
     newcomer_id = newcomer.id
+    fillings = list(
+        db.session.scalars(
+            select(Filling).where(Filling.newcomer_id == newcomer_id).order_by(Filling.started_at, Filling.id)
+        )
+    )
     return Held(
         newcomer=newcomer,
-        intake=db.session.scalar(select(IntakeSession).where(IntakeSession.newcomer_id == newcomer_id)),
+        intake=next((f for f in fillings if f.workflow_id == INTAKE), None),
+        fillings=fillings,
+        replies=list(
+            db.session.scalars(
+                select(FillingReply)
+                .where(FillingReply.filling_id.in_([f.id for f in fillings]))
+                .order_by(FillingReply.created_at, FillingReply.id)
+            )
+        )
+        if fillings
+        else [],
         history=list(
             db.session.scalars(
                 select(StatusChange)
@@ -205,7 +274,26 @@ def gather(newcomer: Newcomer) -> Held:
                 select(CalendarFeed).where(CalendarFeed.newcomer_id == newcomer_id).order_by(CalendarFeed.id)
             )
         ),
+        relief=db.session.scalar(select(ReliefTrajectory).where(ReliefTrajectory.newcomer_id == newcomer_id)),
+        activities=_of(ParticipationActivity, newcomer_id, ParticipationActivity.started_on),
+        household=_of(HouseholdMember, newcomer_id, HouseholdMember.housed_on),
+        complaints=_of(Complaint, newcomer_id, Complaint.received_on),
+        route_partners=_of(RoutePartner, newcomer_id, RoutePartner.started_on),
+        survey_invitations=_of(SurveyInvitation, newcomer_id, SurveyInvitation.created_at),
+        survey_responses=list(
+            db.session.scalars(
+                select(SurveyResponse)
+                .join(SurveyInvitation, SurveyInvitation.id == SurveyResponse.invitation_id)
+                .where(SurveyInvitation.newcomer_id == newcomer_id)
+                .order_by(SurveyResponse.answered_at, SurveyResponse.id)
+            )
+        ),
     )
+
+
+def _of(model: Any, newcomer_id: int, order: Any) -> list:
+    """The rows of ``model`` of one newcomer, in ``order`` then by id."""
+    return list(db.session.scalars(select(model).where(model.newcomer_id == newcomer_id).order_by(order, model.id)))
 
 
 def as_json(held: Held) -> dict[str, Any]:
@@ -220,11 +308,16 @@ def as_json(held: Held) -> dict[str, Any]:
     newcomer = held.newcomer
     person = _row(newcomer, NEWCOMER_COLUMNS)
     person["municipality"] = {"code": newcomer.municipality.code, "name": newcomer.municipality.name}
-    intake = _row(held.intake, INTAKE_COLUMNS) if held.intake is not None else None
+
+    def filling(row: Filling) -> dict[str, Any]:
+        return {**_row(row, INTAKE_COLUMNS), "sms_replies": [_row(r, REPLY_COLUMNS) for r in held.replies_of(row)]}
+
+    intake = filling(held.intake) if held.intake is not None else None
     return {
         "exported_at": _plain(utcnow()),
         "newcomer": person,
         "intake": intake,
+        "other_fillings": [filling(f) for f in held.other_fillings],
         "status_history": [
             {**_row(c, ("at", "from_status", "to_status", "comment")), "by": c.actor.name if c.actor else None}
             for c in held.history
@@ -255,6 +348,20 @@ def as_json(held: Held) -> dict[str, Any]:
         "calendar_subscriptions": [
             _row(f, ("created_at", "revoked_at", "last_fetched_at")) for f in held.calendar_feeds
         ],
+        "financieel_ontzorgen": _row(held.relief, RELIEF_COLUMNS) if held.relief is not None else None,
+        "participation_activities": [
+            {**_row(a, ACTIVITY_COLUMNS), "partner": a.partner.name if a.partner else None} for a in held.activities
+        ],
+        "household_members": [_row(m, MEMBER_COLUMNS) for m in held.household],
+        "complaints": [
+            {**_row(c, COMPLAINT_COLUMNS), "partner": c.partner.name if c.partner else None} for c in held.complaints
+        ],
+        "route_partners": [{**_row(r, ROUTE_PARTNER_COLUMNS), "partner": r.partner.name} for r in held.route_partners],
+        "survey_invitations": [
+            {**_row(i, SURVEY_INVITATION_COLUMNS), "partner": i.partner.name if i.partner else None}
+            for i in held.survey_invitations
+        ],
+        "survey_responses": [_row(r, SURVEY_RESPONSE_COLUMNS) for r in held.survey_responses],
     }
 
 
@@ -280,7 +387,28 @@ def export(newcomer: Newcomer, printable: bool = False) -> Held:
 def _anonymise(newcomer: Newcomer) -> None:
     """Remove every personal detail of the file (see the module docstring for what stays and why)."""
     newcomer_id, phone = newcomer.id, newcomer.phone
-    for model in (IntakeSession, Note):
+    # The survey responses keep their figures, without the link to the person or their comment; the
+    # invitations (the link, the trigger occasion) go. Before the fillings, which an invitation names.
+    invitations = select(SurveyInvitation.id).where(SurveyInvitation.newcomer_id == newcomer_id)
+    db.session.execute(
+        update(SurveyResponse)
+        .where(SurveyResponse.invitation_id.in_(invitations.scalar_subquery()))
+        .values(invitation_id=None, comment=None, comment_language=None)
+    )
+    db.session.execute(delete(SurveyInvitation).where(SurveyInvitation.newcomer_id == newcomer_id))
+    # The register keeps the complaint as a figure; the link to the person and the free text go.
+    db.session.execute(
+        update(Complaint).where(Complaint.newcomer_id == newcomer_id).values(newcomer_id=None, outcome=None)
+    )
+    # Relief, activities, household members and route partners are dated figures without personal
+    # details: they stay for the reports (household members lose their import id).
+    db.session.execute(
+        update(HouseholdMember).where(HouseholdMember.newcomer_id == newcomer_id).values(external_id=None)
+    )
+    # Replies first: SQLite does not cascade the fillings' foreign key.
+    fillings = select(Filling.id).where(Filling.newcomer_id == newcomer_id)
+    db.session.execute(delete(FillingReply).where(FillingReply.filling_id.in_(fillings.scalar_subquery())))
+    for model in (Filling, Note):
         db.session.execute(delete(model).where(model.newcomer_id == newcomer_id))
     messages = select(OutboundMessage.id).where(OutboundMessage.newcomer_id == newcomer_id)
     db.session.execute(delete(OutboundEvent).where(OutboundEvent.message_id.in_(messages.scalar_subquery())))

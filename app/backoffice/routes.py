@@ -15,7 +15,6 @@ from wtforms import SelectChoice
 
 from forms.auth import ConfirmForm
 from forms.backoffice import AssignForm, BulkForm, NoteForm, RegisterNewcomerForm, ReturnIntakeForm, StatusForm
-from workflows import engine
 from workflows.signals import signals_of
 
 from .. import audit
@@ -25,9 +24,9 @@ from ..intake import services as intake_services
 from ..models import Municipality, Newcomer, Note, Staff, StatusChange
 from ..models.staff import BEHEERDER, BELEIDSMEDEWERKER, KLANTMANAGER
 from ..params import MAX_ID, bounded_int
-from . import bp, labels, services, spreadsheet, today
+from . import bp, intake_review, labels, services, spreadsheet, today
 from . import caseload as caseloads
-from .access import current_staff, requires, scope_request
+from .access import current_staff, requires
 from .privacy_services import is_erased
 
 AMSTERDAM = intake_services.AMSTERDAM
@@ -36,9 +35,8 @@ AMSTERDAM = intake_services.AMSTERDAM
 @bp.before_request
 @login_required
 def _staff_only() -> None:
-    """Only staff, and only their municipalities' records."""
+    """Only staff (their municipalities' records only: the app's tenancy, set for every request)."""
     current_staff()
-    scope_request()
 
 
 @bp.before_request
@@ -425,12 +423,10 @@ def _assign_form_choices(form: AssignForm, newcomer: Newcomer) -> None:
 
 def _file_page(newcomer: Newcomer, assign_form: AssignForm, code: int = 200) -> ResponseReturnValue:
     intake = services.intake_of(newcomer)
-    sections = []
+    review = intake_review.intake_channels(newcomer, intake)
+    sections = review.sections
     signals: tuple = ()
-    if intake is not None and intake.status in ("submitted", "returned", "approved"):
-        sections = engine.summary(
-            intake_services.workflow(), intake_services.progress(intake), intake_services.context()
-        )
+    if intake is not None and sections:
         ctx = intake_services.context()
         signals = tuple((signal.id, ctx._(signal.label)) for signal in signals_of(intake.answers))
     history = db.session.scalars(
@@ -449,6 +445,7 @@ def _file_page(newcomer: Newcomer, assign_form: AssignForm, code: int = 200) -> 
         newcomer=newcomer,
         intake=intake,
         sections=sections,
+        review=review,
         signals=signals,
         history=history,
         notes=notes,
@@ -459,6 +456,52 @@ def _file_page(newcomer: Newcomer, assign_form: AssignForm, code: int = 200) -> 
         assign_form=assign_form,
         flag=services.deadline_flag(newcomer, now),
     ), code
+
+
+@bp.get("/newcomers/<int:newcomer_id>/intake-sms")
+@requires(KLANTMANAGER)
+def intake_sms(newcomer_id: int) -> ResponseReturnValue:
+    """The intake's SMS conversation: every question SMS and every reply, in time order (audited read)."""
+    newcomer = _file_or_404(newcomer_id)
+    audit.record("file.intake_sms_viewed", "newcomer", newcomer.id, municipality_id=newcomer.municipality_id)
+    db.session.commit()
+    intake = services.intake_of(newcomer)
+    return render_template(
+        "backoffice/intake_sms.html",
+        newcomer=newcomer,
+        intake=intake,
+        sms=intake_review.sms_status(intake),
+        lines=intake_review.transcript(intake),
+    )
+
+
+@bp.route("/newcomers/<int:newcomer_id>/intake-sms/start", methods=["GET", "POST"])
+@requires(KLANTMANAGER)
+def start_intake_sms(newcomer_id: int) -> ResponseReturnValue:
+    """Send the intake's questions by SMS, one at a time, after a confirm step."""
+    newcomer = _file_or_404(newcomer_id)
+    intake = services.intake_of(newcomer)
+    if not intake_review.can_start_sms(newcomer, intake):
+        if is_erased(newcomer):
+            flash(_("This file has been erased. Only anonymous figures for the reports remain."), "info")
+        else:
+            flash(_("The intake was sent in already: there are no questions left to send by SMS."), "info")
+        return redirect(url_for("backoffice.file", newcomer_id=newcomer.id, _anchor="intake"))
+    form = ConfirmForm()
+    if request.method == "GET":
+        return render_template(
+            "backoffice/intake_sms_start.html", newcomer=newcomer, sms=intake_review.sms_status(intake), form=form
+        )
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        services.send_intake_by_sms(newcomer, current_staff())
+    except services.CannotSendBySms as refused:
+        db.session.rollback()
+        flash(refused.message, "warning")
+    else:
+        flash(_("The next question of the intake is on its way by SMS; the conversation shows on the file."), "info")
+    return redirect(url_for("backoffice.file", newcomer_id=newcomer.id, _anchor="intake"))
 
 
 @bp.post("/newcomers/<int:newcomer_id>/klantmanager")

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from .. import audit
@@ -13,10 +15,11 @@ from ..auth.services import issue_invitation, queue_invitation
 from ..casefiles import set_status
 from ..conversation import services as conversation
 from ..extensions import db
-from ..models import IntakeSession, Newcomer, Note, Staff, StatusChange
+from ..intake import services as intake_services
+from ..models import Filling, Newcomer, Note, Staff, StatusChange
 from ..models import casefile as status
 from ..models.conversation import ConversationMessage
-from ..models.intake import APPROVED, RETURNED
+from ..models.filling import APPROVED, RETURNED
 from ..models.message import NOTICES, OutboundMessage
 from ..models.staff import KLANTMANAGER, staff_municipalities
 from ..models.types import utcnow
@@ -131,9 +134,44 @@ def invite(
     return message
 
 
-def intake_of(newcomer: Newcomer) -> IntakeSession | None:
+def intake_of(newcomer: Newcomer) -> Filling | None:
     """The newcomer's intake, if started."""
-    return db.session.scalar(select(IntakeSession).where(IntakeSession.newcomer_id == newcomer.id))
+    return db.session.scalar(
+        select(Filling).where(Filling.newcomer_id == newcomer.id, Filling.workflow_id == intake_services.INTAKE)
+    )
+
+
+class CannotSendBySms(ValueError):
+    """The intake's questions cannot go by SMS now; ``message`` says why, for the klantmanager."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def send_intake_by_sms(newcomer: Newcomer, staff: Staff) -> Filling:
+    """Start (or pick up) the intake's SMS conversation: the next question is queued (``app.intake.sms``).
+
+    Raises :class:`CannotSendBySms` when the SMS conversation refuses (the intake was sent in, the
+    newcomer opted out of these SMS, ...).
+    """
+    from ..intake import sms as intake_sms
+
+    try:
+        return intake_sms.start(newcomer, actor=("staff", staff.id))
+    except ValueError as refused:
+        reason = NOT_BY_SMS_REASONS.get(getattr(refused, "reason", ""))
+        raise CannotSendBySms(str(reason or _("The questions cannot be sent by SMS now."))) from refused
+
+
+NOT_BY_SMS_REASONS = {
+    "submitted": _l("The intake was sent in already: there are no questions left to send by SMS."),
+    "no_phone": _l("The file has no phone number that can receive SMS."),
+    "opted_out": _l("The newcomer sent STOP: they get no SMS about the intake until they send START."),
+    "not_by_sms": _l("This intake cannot be answered by SMS."),
+    "nothing_to_ask": _l("Every question that can be asked by SMS has an answer. The rest is for the web."),
+}
+"""Why ``app.intake.sms.start`` refused (``CannotStart.reason``), for the klantmanager."""
 
 
 def approve(newcomer: Newcomer, staff: Staff) -> bool:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from ..intake.services import AMSTERDAM
-from ..models import IntakeSession, Invitation, Newcomer
+from ..models import Filling, Invitation, Newcomer
 from ..models import casefile as status
 from ..models.conversation import FROM_NEWCOMER, ConversationMessage
 from ..models.types import utcnow
@@ -62,9 +62,9 @@ def criteria(queue: str, *, now: datetime | None = None, today: date | None = No
         return [Newcomer.status == status.INTAKE_SUBMITTED]
     if queue == RETURNED_STALE:
         returned_long_ago = exists().where(
-            IntakeSession.newcomer_id == Newcomer.id,
-            IntakeSession.status == "returned",
-            IntakeSession.reviewed_at <= cutoff,
+            Filling.newcomer_id == Newcomer.id,
+            Filling.status == "returned",
+            Filling.reviewed_at <= cutoff,
         )
         return [Newcomer.status == status.RETURNED, returned_long_ago]
     if queue == DEADLINE:
@@ -86,8 +86,8 @@ def criteria(queue: str, *, now: datetime | None = None, today: date | None = No
 def _ordered(queue: str, query):  # noqa: ANN001, ANN202 - a Select
     """A review queue's order: the longest waiting first (since the intake came in, or went back)."""
     since = (
-        select(IntakeSession.submitted_at if queue == REVIEW else IntakeSession.reviewed_at)
-        .where(IntakeSession.newcomer_id == Newcomer.id)
+        select(Filling.submitted_at if queue == REVIEW else Filling.reviewed_at)
+        .where(Filling.newcomer_id == Newcomer.id)
         .correlate(Newcomer)
         .scalar_subquery()
     )

@@ -1,7 +1,7 @@
-"""The brede intake on the web: step by step, review, submit."""
+"""The brede intake: step by step (the form), question by question (the web chat, SMS), review, submit."""
 
 from flask import Blueprint
 
 bp = Blueprint("intake", __name__, url_prefix="/intake")
 
-from . import routes  # noqa: E402, F401
+from . import chat, routes, sms_routes  # noqa: E402, F401

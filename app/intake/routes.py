@@ -16,7 +16,7 @@ from ..conversation import answers_limited
 from ..conversation import services as conversation
 from ..extensions import db
 from ..i18n import current_language, number
-from ..models.intake import RETURNED
+from ..models.filling import RETURNED
 from . import bp, services
 
 
@@ -35,7 +35,7 @@ def _intake():  # noqa: ANN202
 def _resume_url(intake) -> str:  # noqa: ANN001
     if intake.is_submitted:
         return url_for("intake.done")
-    step = engine.next_step(services.workflow(), services.progress(intake))
+    step = engine.next_step(services.workflow(intake), services.progress(intake))
     return url_for("intake.step", step_id=step.id) if step else url_for("intake.review")
 
 
@@ -46,7 +46,7 @@ def _returned_with(intake):  # noqa: ANN001, ANN202
     return conversation.question_of(intake.newcomer, intake.reviewed_at)
 
 
-def _question(intake) -> str | None:  # noqa: ANN001
+def klantmanager_question(intake) -> str | None:  # noqa: ANN001
     """The klantmanager's question in the reader's language, while the intake is returned to the newcomer."""
     if intake.status != RETURNED:
         return None
@@ -63,12 +63,12 @@ def resume() -> ResponseReturnValue:
 @bp.route("/<step_id>", methods=["GET", "POST"])
 def step(step_id: str) -> ResponseReturnValue:
     """One step of the intake: show it, or save it and go on."""
-    definition = services.workflow()
+    intake = _intake()
+    definition = services.workflow(intake)
     try:
         current = definition.step(step_id)
     except KeyError:
         abort(404)
-    intake = _intake()
     if intake.is_submitted:
         if request.method == "POST":
             flash(_("You already sent your intake. This change was not saved."), "warning")
@@ -100,7 +100,7 @@ def step(step_id: str) -> ResponseReturnValue:
         count=total,
         previous=previous,
         conditions=client_conditions(current, form.specs),
-        question=_question(intake),
+        question=klantmanager_question(intake),
     ), 422 if form.errors else 200
 
 
@@ -117,13 +117,13 @@ def review() -> ResponseReturnValue:
 def _review(intake, answer_form: ReplyForm, code: int = 200) -> ResponseReturnValue:  # noqa: ANN001
     if intake.is_submitted:
         return redirect(url_for("intake.done"))
-    definition, progress = services.workflow(), services.progress(intake)
+    definition, progress = services.workflow(intake), services.progress(intake)
     if not engine.is_complete(definition, progress):
         return redirect(_resume_url(intake))
     # A phone may be shared: sensitive answers show only as "answered" (staff see them).
     sections = engine.summary(definition, progress, services.context(), hide_sensitive=True)
     message = _returned_with(intake)
-    question = conversation.text_of(message) if message is not None else _question(intake)
+    question = conversation.text_of(message) if message is not None else klantmanager_question(intake)
     answered, language = [], None
     if message is not None:
         language = None if message.common_question else message.language
@@ -192,5 +192,7 @@ def sent() -> ResponseReturnValue:
     intake = _intake()
     if not intake.is_submitted:
         return redirect(_resume_url(intake))
-    sections = engine.summary(services.workflow(), services.progress(intake), services.context(), hide_sensitive=True)
+    sections = engine.summary(
+        services.workflow(intake), services.progress(intake), services.context(), hide_sensitive=True
+    )
     return render_template("intake/sent.html", intake=intake, sections=sections)

@@ -1,10 +1,20 @@
-"""Home, the language switcher, the health check and the development SMS inbox."""
+"""Home, the language switcher, the favicon, the health check and the development SMS inbox."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask import (
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select, text
@@ -16,6 +26,12 @@ from ..models import DevSms
 from ..models.types import utcnow
 from ..outbox.monitor import due_summary, worker_summary
 from . import bp
+
+
+@bp.get("/favicon.ico")
+def favicon() -> ResponseReturnValue:
+    """The icon, for browsers and tools that ask for it without reading the page."""
+    return send_from_directory(current_app.static_folder, "favicon.ico", max_age=86400)
 
 
 @bp.get("/")

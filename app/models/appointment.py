@@ -182,6 +182,8 @@ class RouteProgress(TenantOwned, db.Model):
     map_verwijtbaar: Mapped[bool | None]
     map_exempt: Mapped[bool] = mapped_column(default=False)
     map_exemption_reason: Mapped[str | None] = mapped_column(String(200))
+    map_exempt_on: Mapped[date | None]
+    """The date of the MAP exemption (the report counts exemptions dated in its period)."""
     z_completed_on: Mapped[date | None]
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_members.id", ondelete="SET NULL"))

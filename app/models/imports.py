@@ -43,7 +43,8 @@ class ImportJob(db.Model):
         ForeignKey("staff_members.id", ondelete="SET NULL"), index=True
     )
     kind: Mapped[str] = mapped_column(String(20), default="notifications", server_default="notifications")
-    """``notifications`` (DUO's notices of new newcomers) or ``hours`` (hours followed, GevolgdeUren)."""
+    """``notifications`` (DUO's notices of new newcomers), ``hours`` (hours followed, GevolgdeUren) or
+    ``history`` (a region's existing files and their history, docs/history-import.md)."""
     status: Mapped[str] = mapped_column(String(12), default=QUEUED)
     payload: Mapped[dict[str, Any] | None] = mapped_column(JsonColumn, deferred=True)
     """``rows``: [{line, values, extra_cells}] as read from the file; ``municipality_id`` for an

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -61,6 +61,13 @@ class Newcomer(TenantOwned, db.Model):
     bsn: Mapped[str | None] = mapped_column(String(9))
     external_id: Mapped[str | None] = mapped_column(String(64))
     """The id of the DUO notification it was imported from: importing it again changes nothing."""
+    ended_on: Mapped[date | None]
+    """The day the file ended (moved away, exempted, ...; see ``records.END_REASONS``)."""
+    end_reason: Mapped[str | None] = mapped_column(String(20))
+    obligation_met_on: Mapped[date | None]
+    """The day the obligation was met (DUO: Inburgeringsplicht voldaan)."""
+    nareiziger: Mapped[bool] = mapped_column(default=False, server_default=false())
+    """Came later to join a refugee's household (no relief trajectory of their own)."""
     klantmanager_id: Mapped[int | None] = mapped_column(ForeignKey("staff_members.id", ondelete="SET NULL"), index=True)
     """The responsible klantmanager; empty when nobody is (yet), or when their account was deleted."""
     sms_unreachable_code: Mapped[str | None] = mapped_column(String(20))

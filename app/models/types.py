@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import JSON, DateTime
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator
 
 JsonColumn = JSON().with_variant(JSONB(), "postgresql")
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+"""The zone every date of the product is in: a deadline, a report's period, "today"."""
 
 
 class UTCDateTime(TypeDecorator):
@@ -34,3 +37,8 @@ class UTCDateTime(TypeDecorator):
 def utcnow() -> datetime:
     """Now, timezone-aware, in UTC."""
     return datetime.now(UTC)
+
+
+def local_today() -> date:
+    """Today in Europe/Amsterdam (between 23:00 and 24:00 UTC the machine's date is still yesterday)."""
+    return datetime.now(AMSTERDAM).date()

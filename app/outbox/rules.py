@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import literal, select, update
+from sqlalchemy import literal, select
 
 from ..extensions import db
+from ..locking import lock_row
 from ..models import Newcomer
 from ..models.message import (
     ALL,
@@ -94,18 +95,7 @@ def lock(message: OutboundMessage) -> OutboundMessage:
     moves a status (the worker, a status callback, a staff action) does it under this lock, so two
     of them never both read the old status and one write it back over the other's newer one.
     """
-    db.session.flush()
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.refresh(message, with_for_update=True)
-    else:
-        db.session.execute(
-            update(OutboundMessage)
-            .where(OutboundMessage.id == message.id)
-            .values(status=OutboundMessage.status)
-            .execution_options(synchronize_session=False)
-        )
-        db.session.refresh(message)
-    return message
+    return lock_row(message, OutboundMessage.status)
 
 
 def may_move(current: str, status: str) -> bool:

@@ -6,6 +6,10 @@ a retried SID finds it and changes nothing. Then:
 
 - from a newcomer's number, a keyword (:mod:`app.sms.keywords`) sets or lifts their opt-out
   (:class:`~app.models.message.SmsOptOut`) or asks for help, confirmed by one SMS in their language;
+- a reply to the SMS conversation of their intake (:mod:`app.intake.sms`: an answer, BACK, or HELP
+  while a question waits) goes into the intake and is answered with the next question; when their
+  latest appointment SMS is more recent than the conversation's, a 1/2 (or yes/no) and HELP are the
+  appointment's;
 - an answer 1/2 (or yes/no) to the latest appointment SMS of the last 7 days confirms the
   appointment or records "cannot come" in the conversation (:mod:`app.appointments.replies`),
   answered with a thank-you;
@@ -34,7 +38,8 @@ from .. import audit
 from ..appointments import replies
 from ..extensions import db
 from ..i18n import AMSTERDAM
-from ..models import Newcomer
+from ..intake import sms as intake_sms
+from ..models import Filling, Newcomer
 from ..models.conversation import FROM_NEWCOMER, SMS, ConversationMessage, UnknownSenderCount, WebhookReceipt
 from ..models.message import ALL, OPT_OUT_CATEGORIES, PRIORITY_REPLY, REPLIES, OutboundMessage, SmsOptOut
 from ..models.types import utcnow
@@ -42,6 +47,7 @@ from ..outbox import queue_sms
 from ..params import clean_text
 from . import keywords, texts
 from .keywords import HELP, START, STOP, Keyword
+from .services import queue_for
 
 log = logging.getLogger("app.sms.inbound")
 
@@ -53,6 +59,7 @@ REPLY_TTL = timedelta(hours=24)
 KEYWORD = "keyword"
 CONVERSATION = "conversation"
 APPOINTMENT_REPLY = "appointment_reply"
+INTAKE_REPLY = "intake_reply"
 UNKNOWN_NUMBER = "unknown_number"
 DUPLICATE = "duplicate"
 
@@ -80,7 +87,8 @@ def find_newcomer(number: str | None) -> Newcomer | None:
 
 
 def receive(sid: str, number: str | None, body: str, *, opt_out_type: str | None = None) -> str:
-    """Handle one incoming SMS once (commits); what it was: keyword, conversation, unknown_number, duplicate.
+    """Handle one incoming SMS once (commits); what it was: keyword, intake_reply, appointment_reply,
+    conversation, unknown_number, duplicate.
 
     ``number`` is the sender in E.164 (``None`` when Twilio's ``From`` is not a phone number: an
     alphanumeric sender, which cannot be answered); ``opt_out_type`` is Twilio's ``OptOutType``.
@@ -89,9 +97,14 @@ def receive(sid: str, number: str | None, body: str, *, opt_out_type: str | None
     newcomer = find_newcomer(number)
     keyword = (keywords.parse(body) or keywords.from_twilio(opt_out_type)) if newcomer is not None else None
     answer = replies.match(newcomer, body, now) if newcomer is not None and keyword is None else None
+    intake = _intake_conversation(newcomer, body, keyword, answer)
+    if intake is not None:
+        answer = None
     kind = (
         UNKNOWN_NUMBER
         if newcomer is None
+        else INTAKE_REPLY
+        if intake is not None
         else KEYWORD
         if keyword is not None
         else APPOINTMENT_REPLY
@@ -102,10 +115,13 @@ def receive(sid: str, number: str | None, body: str, *, opt_out_type: str | None
         db.session.rollback()
         log.info("inbound %s: already handled", sid)
         return DUPLICATE
+    outcome = None
     if newcomer is None:
         # Someone we do not know who says STOP is not answered at all.
         said_stop = (keywords.parse(body) or keywords.from_twilio(opt_out_type) or Keyword(HELP)).action == STOP
         answer_unknown_number(None if said_stop else number, now)
+    elif intake is not None:
+        outcome = intake_sms.reply(intake, sid, body, keyword=keyword, now=now)
     elif keyword is not None:
         apply_keyword(newcomer, keyword, sid, now)
     elif answer is not None:
@@ -114,8 +130,28 @@ def receive(sid: str, number: str | None, body: str, *, opt_out_type: str | None
     else:
         record_sms(newcomer, sid, body, now=now)
     db.session.commit()
-    log.info("inbound %s: %s", sid, kind if keyword is None else f"{kind} {keyword.action} {keyword.category}")
+    if outcome is not None:
+        log.info("inbound %s: %s %s", sid, kind, outcome)
+    else:
+        log.info("inbound %s: %s", sid, kind if keyword is None else f"{kind} {keyword.action} {keyword.category}")
     return kind
+
+
+def _intake_conversation(newcomer: Newcomer | None, body: str, keyword: Keyword | None, answer) -> Filling | None:  # noqa: ANN001 - a replies.Answer
+    """The intake whose SMS conversation this message continues (app/intake/sms.py), or ``None``.
+
+    STOP and START are never the conversation's; HELP is, while it asks a question. When the
+    newcomer's latest appointment SMS is more recent than the conversation's latest SMS, an answer to
+    that appointment (1/2, yes/no) and HELP are the appointment's, as before the conversation began.
+    """
+    if newcomer is None or (keyword is not None and keyword.action != HELP):
+        return None
+    intake = intake_sms.conversation_for(newcomer, body, keyword)
+    if intake is None:
+        return None
+    if (keyword is not None or answer is not None) and not intake_sms.asked_after_appointments(newcomer, intake):
+        return None
+    return intake
 
 
 def claim(sid: str, kind: str, now: datetime) -> bool:
@@ -189,18 +225,7 @@ def acknowledge(newcomer: Newcomer, now: datetime | None = None) -> OutboundMess
 
 def _reply(newcomer: Newcomer, kind: str, write, *, key: str, now: datetime) -> OutboundMessage:  # noqa: ANN001
     """An answer to what the newcomer sent: category ``replies`` (sent despite an opt-out), soon, in their language."""
-    return queue_sms(
-        to=newcomer.phone,
-        kind=kind,
-        category=REPLIES,
-        locale=newcomer.language,
-        write=write,
-        newcomer_id=newcomer.id,
-        municipality_id=newcomer.municipality_id,
-        key=key,
-        priority=PRIORITY_REPLY,
-        expires_at=now + REPLY_TTL,
-    )
+    return queue_for(newcomer, kind, REPLIES, write, key=key, priority=PRIORITY_REPLY, expires_at=now + REPLY_TTL)
 
 
 # -- keywords ----------------------------------------------------------------------------------------

@@ -23,10 +23,11 @@ appointment?), "yes", "end", "quit". Twilio's own opt-out handling may still act
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
+
+from workflows.fields import fold
 
 from ..models.message import ALL, NOTICES, REMINDERS, SURVEYS
 
@@ -95,8 +96,6 @@ CATEGORY_LABELS = {
 MAX_LENGTH = 60
 """Longer messages are never keywords (and are not worth normalising)."""
 
-# Letters written in two ways on Arabic and Persian keyboards: one form each.
-_VARIANTS = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک", "ة": "ه", "ۀ": "ه"})
 _WORD_AND_NUMBER = re.compile(r"^(\D+?)(\d{1,2})$")
 
 
@@ -109,23 +108,9 @@ class Keyword:
 
 
 def normalise(text: str) -> str:
-    """``text`` as keywords are compared: no case, diacritics, digit systems or punctuation."""
-    text = unicodedata.normalize("NFKD", text.replace("ı", "i"))
-    kept: list[str] = []
-    for char in text:
-        if unicodedata.combining(char) or char == "\u0640":  # accents, harakat, hamza marks; tatweel
-            continue
-        category = unicodedata.category(char)
-        if category == "Cf":  # zero-width joiners, direction marks
-            continue
-        if char.isdecimal():
-            char = str(unicodedata.decimal(char))
-        elif category == "No" and "\u1369" <= char <= "\u1371":  # Ethiopic digits one to nine
-            char = str(unicodedata.digit(char))
-        elif category[0] in "PSZC":
-            char = " "
-        kept.append(char)
-    return " ".join("".join(kept).casefold().translate(_VARIANTS).split())
+    """``text`` as keywords are compared: no case, diacritics, digit systems or punctuation
+    (``workflows.fields.fold``: typed answers are compared the same way)."""
+    return fold(text)
 
 
 def _index(table: dict[str, dict[str, tuple[str, ...]]]) -> dict[str, str]:
@@ -143,6 +128,40 @@ ACTION_BY_WORD = _index(WORDS)
 CATEGORY_BY_WORD = {**_index(CATEGORY_WORDS), **CATEGORY_NUMBERS}
 if set(ACTION_BY_WORD) & set(CATEGORY_BY_WORD):
     raise ValueError("a word is both a keyword and a category")
+
+
+# -- words of the SMS conversation of the intake (app/intake/sms.py) -------------------------------
+# Not keywords: outside a conversation they are ordinary messages for the klantmanager. HELP during
+# a conversation is the keyword above (it then explains the question); STOP and START always win.
+
+BACK = "back"
+
+CONVERSATION_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
+    "nl": {BACK: ("TERUG", "VORIGE")},
+    "en": {BACK: ("BACK", "PREVIOUS")},
+    "ar": {BACK: ("رجوع", "السابق")},
+    "ti": {BACK: ("ንድሕሪት", "ተመለስ")},
+    "fa": {BACK: ("برگشت", "قبلی")},
+    "tr": {BACK: ("GERİ", "ÖNCEKİ")},
+    "so": {BACK: ("DIB", "GADAAL")},
+}
+"""BACK (the question before) in each shipped language; the first of each is the one the texts advertise."""
+
+CONVERSATION_BY_WORD = _index(CONVERSATION_WORDS)
+if set(CONVERSATION_BY_WORD) & (set(ACTION_BY_WORD) | set(CATEGORY_BY_WORD)):
+    raise ValueError("a word of the conversation is also a keyword or a category")
+
+
+def conversation_word(body: str) -> str | None:
+    """The conversation word ``body`` is as a whole message (``BACK``, ``terug!``), or ``None``."""
+    if not body or len(body) > MAX_LENGTH:
+        return None
+    return CONVERSATION_BY_WORD.get(normalise(body))
+
+
+def conversation_keyword(language: str, meaning: str) -> str:
+    """The conversation word for ``meaning`` that texts in ``language`` advertise (Dutch for unknown languages)."""
+    return CONVERSATION_WORDS.get(language, CONVERSATION_WORDS["nl"])[meaning][0]
 
 
 def parse(body: str) -> Keyword | None:

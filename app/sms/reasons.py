@@ -49,6 +49,7 @@ DETAILS = {
     "retried": _l("A beheerder had it sent again, as a new message."),
     "lease_expired": _l("The sending service that had it stopped; another one took it over and checks first."),
     "released": _l("A sending service that was stopping gave it back, to be sent by another."),
+    "postponed": _l("Postponed: the person answered, so the reminder waits a week from the latest question."),
 }
 """Codes the outbox writes in a message's history (``OutboundEvent.detail``) besides the errors."""
 
@@ -65,6 +66,9 @@ CANCEL_REASONS = {
     "appointment_changed": _l("The appointment was moved, or the person taken off it, before it was sent."),
     "appointment_cancelled": _l("The appointment was cancelled before it was sent."),
     "appointment_past": _l("The appointment had already begun."),
+    "intake_moved_on": _l("The SMS conversation of the intake had moved on (an answer, or a newer question)."),
+    "intake_submitted": _l("The intake was sent in before it was sent."),
+    "file_closed": _l("The file was closed before it was sent."),
 }
 
 KIND_LABELS = {
@@ -87,6 +91,12 @@ KIND_LABELS = {
     "appointment_cancelled": _l("notice of a cancelled appointment"),
     "appointment_confirmed_ack": _l("answer to “I will come” by SMS"),
     "appointment_cannot_come_ack": _l("answer to “I cannot come” by SMS"),
+    "intake_question": _l("question of the intake by SMS"),
+    "intake_help": _l("answer to HELP during the intake by SMS"),
+    "intake_to_web": _l("intake by SMS: the link to the web after three answers that did not fit"),
+    "intake_web_left": _l("intake by SMS: the link to the web for the questions left"),
+    "intake_sms_done": _l("intake by SMS: every question answered, check and send on the web"),
+    "intake_reminder": _l("reminder of the intake by SMS after a week without an answer"),
 }
 """What each kind of SMS is, for staff; a kind not listed here shows as "other SMS" with its code."""
 

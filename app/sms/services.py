@@ -32,10 +32,11 @@ def queue_for(
     secret: str = "",
     cause: tuple[str, int | None] | None = None,
     key: str | None = None,
+    priority: int | None = None,
     send_after: datetime | None = None,
     expires_at: datetime | None = None,
 ) -> OutboundMessage:
-    """Queue a message to ``newcomer``'s number in their language (in the current transaction)."""
+    """Queue a message to ``newcomer``'s number in their language, on their file (in the current transaction)."""
     return queue_sms(
         to=newcomer.phone,
         kind=kind,
@@ -47,6 +48,7 @@ def queue_for(
         municipality_id=newcomer.municipality_id,
         cause=cause,
         key=key,
+        priority=priority,
         send_after=send_after,
         expires_at=expires_at,
     )

@@ -364,3 +364,191 @@ def unknown_number_reply(municipality: str) -> str:
 
 SAME_IN_EVERY_LANGUAGE = frozenset({"unknown_number_reply"})
 """Texts that hold their languages themselves, so they read the same whatever the locale."""
+
+
+# -- the intake as an SMS conversation (app/intake/sms.py, docs/sms-conversation.md) --------------
+# A question's text comes from the definition (workflows/sms.py composes it in the person's language
+# and tries ever shorter forms until one fits two segments); here only what goes around it. The
+# links are the intake's own address (``/intake``), the same for everyone: signing in shows it.
+
+INTAKE_LINK = "https://intake.example-gemeente.nl/intake"
+"""The link to the intake on the web (``/intake``), as long as it gets with a 30-character base."""
+SAMPLE_QUESTION = "(12/40) How well can you read in your mother tongue?\n1 Not at all\n2 A little\n3 Good\n4 Very good"
+
+
+@sms_text("intake_question", question=SAMPLE_QUESTION)
+def intake_question(municipality: str, question: str, short: bool = False) -> str:
+    """One question of the intake (composed by ``workflows.sms.compose``, which also tries ``short``:
+    only the municipality's name in front, when the question needs the room)."""
+    if short:
+        return f"{municipality}: {question}"
+    return gettext("Municipality of %(municipality)s: %(question)s", municipality=municipality, question=question)
+
+
+@sms_text(
+    "intake_help",
+    how="Type a date as day-month-year, for example 31-12-1990. Send 0 to skip.",
+    back="VORIGE",
+    stop="JOOJI",
+    link=INTAKE_LINK,
+)
+def intake_help(municipality: str, how: str, back: str, stop: str, link: str) -> str:
+    """The answer to HELP during the conversation: how to answer the current question, go back, stop."""
+    values = {"municipality": municipality, "how": how, "back": back, "stop": stop, "link": link}
+    return fitted(
+        lambda: gettext(
+            "Municipality of %(municipality)s: %(how)s Send %(back)s for the previous question, %(stop)s to stop. "
+            "Or answer on the web: %(link)s",
+            **values,
+        ),
+        lambda: gettext(
+            "Municipality of %(municipality)s: %(how)s Send %(back)s for the previous question, %(stop)s to stop.",
+            **values,
+        ),
+        lambda: gettext("Municipality of %(municipality)s: %(how)s", **values),
+    )
+
+
+@sms_text("intake_to_web", link=INTAKE_LINK)
+def intake_to_web(municipality: str, link: str) -> str:
+    """After the third answer the question could not take: the web shows the question with its choices."""
+    values = {"municipality": municipality, "link": link}
+    return fitted(
+        lambda: gettext(
+            "Municipality of %(municipality)s: this question is easier on the web. Continue your intake here: %(link)s",
+            **values,
+        ),
+        lambda: gettext("Municipality of %(municipality)s: this question is easier on the web: %(link)s", **values),
+    )
+
+
+@sms_text("intake_web_left", link=INTAKE_LINK)
+def intake_web_left(municipality: str, link: str) -> str:
+    """Every question SMS may ask is answered; the rest (long answers, sensitive ones, privacy) are on the web."""
+    values = {"municipality": municipality, "link": link}
+    return fitted(
+        lambda: gettext(
+            "Municipality of %(municipality)s: thank you! The other questions are on the web: %(link)s", **values
+        ),
+        lambda: gettext("Municipality of %(municipality)s: thank you! The rest is here: %(link)s", **values),
+    )
+
+
+@sms_text("intake_sms_done", link=INTAKE_LINK)
+def intake_sms_done(municipality: str, link: str) -> str:
+    """Every question is answered: the newcomer checks the answers and sends the intake on the web."""
+    values = {"municipality": municipality, "link": link}
+    return fitted(
+        lambda: gettext(
+            "Municipality of %(municipality)s: thank you, you answered every question. Check and send your "
+            "intake here: %(link)s",
+            **values,
+        ),
+        lambda: gettext(
+            "Municipality of %(municipality)s: thank you! Check and send your intake here: %(link)s", **values
+        ),
+    )
+
+
+@sms_text("intake_reminder", link=INTAKE_LINK)
+def intake_reminder(municipality: str, link: str) -> str:
+    """The one reminder after a week without an answer."""
+    values = {"municipality": municipality, "link": link}
+    return fitted(
+        lambda: gettext(
+            "Municipality of %(municipality)s: we are still waiting for your answer to our last question. "
+            "Reply to it, or continue on the web: %(link)s",
+            **values,
+        ),
+        lambda: gettext(
+            "Municipality of %(municipality)s: please answer our last question by SMS, or here: %(link)s", **values
+        ),
+        lambda: gettext(
+            "Municipality of %(municipality)s: we are still waiting for your answer to our last question.", **values
+        ),
+    )
+
+
+# -- the satisfaction surveys (app/surveys/, docs/surveys.md) ---------------------------------------
+# The invitation is itself the first question (the mark, answered by reply) and carries the survey's
+# single-use link; the other questions come from the definition (workflows/sms.py composes them).
+
+SURVEY_LINK = "https://intake.example-gemeente.nl/s/" + "x" * 22
+"""The survey's single-use link (``/s/<token>``), as long as it gets with a 30-character base."""
+LONGEST_PARTNER = "Stichting Maatschappelijke Begeleidin..."
+"""A partner's name as the survey SMS carry it: cut to 40 characters (app/surveys/sms.py)."""
+SAMPLE_SURVEY_QUESTION = "(4/5) Could you use your own language with Taalschool Hoorn?\n1 No\n2 Partly\n3 Yes"
+"""A question in its long form; with the longest partner, ``workflows.sms.compose`` picks a shorter one
+(tests/app/surveys/test_texts.py composes every question so)."""
+
+
+@sms_text("survey_invitation", partner=LONGEST_PARTNER, link=SURVEY_LINK)
+def survey_invitation(municipality: str, partner: str, link: str) -> str:
+    """The invitation: how would you rate the partner, answered by reply (a mark) or on the web."""
+    values = {"municipality": municipality, "partner": partner, "link": link}
+    return fitted(
+        lambda: gettext(
+            "Municipality of %(municipality)s: how would you rate %(partner)s? Reply with a mark from 1 to 10, "
+            "or answer here: %(link)s",
+            **values,
+        ),
+        lambda: gettext(
+            "Municipality of %(municipality)s: rate %(partner)s. Reply with a mark from 1 to 10: %(link)s", **values
+        ),
+        lambda: gettext("Municipality of %(municipality)s: reply with a mark from 1 to 10, or: %(link)s", **values),
+        lambda: gettext("Municipality of %(municipality)s: your mark (1-10)? %(link)s", **values),
+    )
+
+
+@sms_text("survey_reminder", partner=LONGEST_PARTNER, link=SURVEY_LINK)
+def survey_reminder(municipality: str, partner: str, link: str) -> str:
+    """The one reminder, three days after the invitation, when nothing was answered."""
+    values = {"municipality": municipality, "partner": partner, "link": link}
+    return fitted(
+        lambda: gettext(
+            "Municipality of %(municipality)s: we would still like to know how you rate %(partner)s. Reply with "
+            "a mark from 1 to 10, or answer here: %(link)s",
+            **values,
+        ),
+        lambda: gettext(
+            "Municipality of %(municipality)s: a reminder: reply with a mark from 1 to 10, or: %(link)s", **values
+        ),
+        lambda: gettext("Municipality of %(municipality)s: your mark (1-10)? %(link)s", **values),
+    )
+
+
+@sms_text("survey_question", question=SAMPLE_SURVEY_QUESTION)
+def survey_question(municipality: str, question: str, short: bool = False) -> str:
+    """One more question of the survey (composed by ``workflows.sms.compose``, which also tries
+    ``short``: only the municipality's name in front)."""
+    if short:
+        return f"{municipality}: {question}"
+    return gettext("Municipality of %(municipality)s: %(question)s", municipality=municipality, question=question)
+
+
+@sms_text("survey_help", how="Choose a mark from 1 to 10.", stop="JOOJI")
+def survey_help(municipality: str, how: str, stop: str) -> str:
+    """The answer to HELP while a survey question waits."""
+    values = {"municipality": municipality, "how": how, "stop": stop}
+    return fitted(
+        lambda: gettext(
+            "Municipality of %(municipality)s: %(how)s Answering is voluntary. Send %(stop)s to stop.", **values
+        ),
+        lambda: gettext("Municipality of %(municipality)s: %(how)s", **values),
+    )
+
+
+@sms_text("survey_stopped")
+def survey_stopped(municipality: str) -> str:
+    """After a second answer the survey could not read: no more questions by SMS (the link still works)."""
+    return gettext(
+        "Municipality of %(municipality)s: sorry, we did not understand. You can still answer with the link in "
+        "our first message.",
+        municipality=municipality,
+    )
+
+
+@sms_text("survey_thanks")
+def survey_thanks(municipality: str) -> str:
+    """Every question is answered."""
+    return gettext("Municipality of %(municipality)s: thank you for your answers!", municipality=municipality)

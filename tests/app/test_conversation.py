@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from app.conversation import common_questions
 from app.conversation import services as conversation
 from app.extensions import db
-from app.models import IntakeSession, Newcomer, OutboundMessage
+from app.models import Filling, Newcomer, OutboundMessage
 from app.models.conversation import ConversationMessage
 from app.models.types import utcnow
 from app.sms import texts
@@ -419,7 +419,7 @@ def test_return_with_a_common_question_answered_in_text_on_the_review_page(klant
         True,
     )
     with app.app_context():
-        intake = db.session.scalar(select(IntakeSession))
+        intake = db.session.scalar(select(Filling))
         assert intake.status == "returned"
         assert intake.question == "How many years did you go to school?"
         assert question.created_at == intake.reviewed_at

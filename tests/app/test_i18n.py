@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import re
+from pathlib import Path
 
 import pytest
 from flask_babel import force_locale, gettext
@@ -350,3 +352,32 @@ def test_staff_pages_in_dutch(client, app, make_staff):
         page = client.get(path)
         assert page.status_code == 200, path
         assert '<html lang="nl"' in page.text, path
+
+
+_GETTEXT_NAMES = {"_", "_l", "N_", "gettext", "lazy_gettext", "ngettext", "lazy_ngettext", "pgettext"}
+
+
+def _literal_msgids(tree: ast.AST) -> list[tuple[int, str]]:
+    """(line, msgid) of every translation call whose first argument is a string literal."""
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or not node.args:
+            continue
+        name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", None)
+        first = node.args[1] if name == "pgettext" and len(node.args) > 1 else node.args[0]
+        if name in _GETTEXT_NAMES and isinstance(first, ast.Constant) and isinstance(first.value, str):
+            found.append((node.lineno, first.value))
+    return found
+
+
+def test_every_marked_string_in_the_code_reaches_the_catalog_template():
+    """Babel skips calls it cannot read (inside an f-string, for one): such a text is never translated."""
+    template = {message.id if isinstance(message.id, str) else message.id[0] for message in load_template()}
+    root = Path(__file__).resolve().parents[2]
+    missing = []
+    for package in ("app", "forms", "workflows"):
+        for path in sorted((root / package).rglob("*.py")):
+            for line, msgid in _literal_msgids(ast.parse(path.read_text(encoding="utf-8"))):
+                if msgid and msgid not in template:
+                    missing.append(f"{path.relative_to(root)}:{line}: {msgid!r}")
+    assert not missing, "marked but not extracted (run scripts/translations update):\n" + "\n".join(missing)

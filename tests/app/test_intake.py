@@ -8,7 +8,7 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import IntakeSession
+from app.models import Filling
 from tests.conftest import csrf_token, sign_in
 from tests.workflows.test_intake import AMAL
 
@@ -83,9 +83,9 @@ def complete(client, upto: str | None = None) -> None:  # noqa: ANN001
         assert response.status_code == 302, re.findall(r'error-message"[^>]*>(.*?)</p>', response.text)
 
 
-def stored(app) -> IntakeSession:  # noqa: ANN001
+def stored(app) -> Filling:  # noqa: ANN001
     with app.app_context():
-        intake = db.session.scalar(select(IntakeSession))
+        intake = db.session.scalar(select(Filling))
         db.session.expunge(intake)
         return intake
 
@@ -266,9 +266,10 @@ SENSITIVE_TEXTS = ("Benefit from the municipality", "I prefer not to say")
 
 
 def review_rows(html: str) -> dict[str, str]:
-    """Question -> answer text of a review page."""
+    """Question -> answer text of a review page (without the staff's label of the channel it came from)."""
     rows = re.findall(r"<dt>(.*?)</dt>\s*<dd>(.*?)</dd>", html, re.S)
-    return {question: re.sub(r"<[^>]+>", "", answer) for question, answer in rows}
+    badge = re.compile(r'\s*<span class="badge badge--channel.*?</span></span>', re.S)
+    return {question: re.sub(r"<[^>]+>", "", badge.sub("", answer)) for question, answer in rows}
 
 
 def test_the_newcomers_review_shows_sensitive_answers_only_as_answered(signed_in):
@@ -371,7 +372,7 @@ def test_the_receipt_time_reads_as_a_person_writes_it(client, app, make_newcomer
     review = client.get("/intake/review")
     client.post("/intake/submit", data={"csrf_token": csrf_token(review.text)})
     with app.app_context():
-        intake = db.session.scalar(select(IntakeSession))
+        intake = db.session.scalar(select(Filling))
         intake.submitted_at = datetime(2026, 1, 5, 8, 2, 0, tzinfo=UTC)
         db.session.commit()
     done = client.get("/intake/done").text

@@ -81,3 +81,115 @@ def test_0009_gives_existing_files_the_klantmanager_who_registered_them(blank):
         upgrade(revision="0009")
         rows = db.session.execute(text("SELECT id, klantmanager_id FROM newcomers ORDER BY id")).all()
         assert rows == [(10, 1), (11, None), (12, None), (13, None), (14, None)]
+
+
+@pytest.fixture
+def blank_any(tmp_path: Path) -> Iterator[Flask]:
+    """An empty database to migrate: SQLite, and also a new PostgreSQL database when the suite runs
+    on PostgreSQL (``TEST_DATABASE_URL``), dropped afterwards."""
+    import os
+    import uuid
+
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    if not url.startswith("postgresql"):
+        app = create_app({"ENV_NAME": "test", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'm.sqlite3'}"})
+        yield app
+        with app.app_context():
+            db.engine.dispose()
+        return
+    name = f"migrate_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    app = create_app({"ENV_NAME": "test", "SQLALCHEMY_DATABASE_URI": make_url(url).set(database=name)})
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE "{name}"'))
+        admin.dispose()
+
+
+def test_0014_moves_intake_rows_into_fillings_without_loss(blank_any):
+    """Real answers (the engine's, of a whole intake) move with their ids; each answer gets the
+    channel its row recorded; the unique key and the id sequence go on working."""
+    from tests.workflows.test_intake import AMAL
+    from workflows import engine, get_workflow
+    from workflows.i18n import Context
+
+    definition = get_workflow("brede_intake", 1)
+    progress = engine.Progress()
+    for step_id, raw in AMAL.items():
+        result = engine.validate_step(definition.step(step_id), raw, progress.answers, Context(locale="ar"))
+        progress = engine.apply_step(definition, progress, step_id, result.values)
+    answers = dict(progress.answers)
+    with blank_any.app_context():
+        upgrade(revision="0013")
+        run("INSERT INTO municipalities (id, code, name) VALUES (1, '0405', 'Hoorn')")
+        for newcomer_id in (10, 11):
+            run(
+                "INSERT INTO newcomers (id, name, phone, language, doelgroep, status, municipality_id, created_at,"
+                " updated_at) VALUES (:id, 'N', :phone, 'ar', 'statushouder', 'intake_submitted', 1,"
+                " '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
+                id=newcomer_id,
+                phone=f"+3161234{newcomer_id:04d}",
+            )
+        run(
+            "INSERT INTO intake_sessions (id, newcomer_id, municipality_id, workflow_id, workflow_version, answers,"
+            " completed_steps, channel, locale, status, started_at, updated_at, submitted_at, question, reviewed_at)"
+            " VALUES (7, 10, 1, 'brede_intake', 1, :answers, :steps, 'web', 'ar', 'returned', '2026-01-02 09:00:00',"
+            " '2026-01-03 10:00:00', '2026-01-03 10:00:00', 'Welke school? «مدرسة»', '2026-01-04 11:00:00'),"
+            " (9, 11, 1, 'brede_intake', 1, '{}', '[]', 'web', 'ti', 'in_progress', '2026-01-05 09:00:00',"
+            " '2026-01-05 09:00:00', NULL, NULL, NULL)",
+            answers=json.dumps(answers, ensure_ascii=False),
+            steps=json.dumps(list(progress.completed)),
+        )
+        upgrade(revision="0014")
+        rows = db.session.execute(
+            text(
+                "SELECT id, newcomer_id, workflow_id, workflow_version, occasion, answers, completed_steps, asked,"
+                " answer_channels, status, question, locale FROM fillings ORDER BY id"
+            )
+        ).all()
+        assert [row.id for row in rows] == [7, 9]
+        moved = rows[0]
+
+        def loaded(value):  # noqa: ANN001, ANN202 - JSON comes back parsed on PostgreSQL, as text on SQLite
+            return json.loads(value) if isinstance(value, str) else value
+
+        assert loaded(moved.answers) == answers
+        assert loaded(moved.completed_steps) == list(progress.completed)
+        assert loaded(moved.answer_channels) == {key: "web" for key in answers}
+        assert loaded(moved.asked) == []
+        assert (moved.newcomer_id, moved.workflow_id, moved.workflow_version, moved.occasion) == (
+            10,
+            "brede_intake",
+            1,
+            "",
+        )
+        assert (moved.status, moved.question, moved.locale) == ("returned", "Welke school? «مدرسة»", "ar")
+        assert loaded(rows[1].answers) == {}
+        assert loaded(rows[1].answer_channels) == {}
+        assert "intake_sessions" not in db.inspect(db.engine).get_table_names()
+        # A new row gets an id after the moved ones; a second intake of the same person is refused.
+        run(
+            "INSERT INTO newcomers (id, name, phone, language, doelgroep, status, municipality_id, created_at,"
+            " updated_at) VALUES (12, 'N', '+31612340012', 'fa', 'statushouder', 'invited', 1,"
+            " '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+        )
+        insert = (
+            "INSERT INTO fillings (newcomer_id, municipality_id, workflow_id, workflow_version, occasion, answers,"
+            " completed_steps, asked, answer_channels, channel, locale, status, started_at, updated_at,"
+            " sms_sequence, sms_tries) VALUES (:n, 1, 'brede_intake', 1, '', '{}', '[]', '[]', '{}', 'chat', 'fa',"
+            " 'in_progress', '2026-02-01 00:00:00', '2026-02-01 00:00:00', 0, 0)"
+        )
+        run(insert, n=12)
+        assert db.session.scalar(text("SELECT id FROM fillings WHERE newcomer_id = 12")) > 9
+        with pytest.raises(Exception, match="(?i)unique"):
+            run(insert, n=10)
+        db.session.rollback()

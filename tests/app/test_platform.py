@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.engine import make_url
 
+from app import create_app
 from app.cli import Refused, invite
 from app.extensions import db
 from app.models import Invitation, Municipality, Newcomer
@@ -102,3 +104,18 @@ def test_invite_keeps_a_newcomer_in_their_municipality(app, municipality_id):
         db.session.commit()
         with pytest.raises(Refused, match="another municipality"):
             invite("Mehmet", "0612345604", "0420", "tr")
+
+
+def test_postgresql_options_in_the_url_are_kept_beside_jit_off(database_url: str) -> None:
+    """connect_args replace the URL's query values: a search_path given in the URL must survive jit=off."""
+    base = database_url if database_url.startswith("postgresql") else "postgresql+psycopg://postgres@127.0.0.1/test"
+    url = make_url(base).update_query_dict({"options": "-csearch_path=reports_1,public"}).render_as_string(False)
+    app = create_app({"ENV_NAME": "test", "SQLALCHEMY_DATABASE_URI": url})
+    options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"]["options"]
+    assert options.split() == ["-csearch_path=reports_1,public", "-c", "jit=off"]
+    if database_url.startswith("postgresql"):  # and the server sees both
+        with app.app_context():
+            with db.engine.connect() as connection:
+                assert connection.scalar(text("SHOW search_path")) == "reports_1,public"
+                assert connection.scalar(text("SHOW jit")) == "off"
+            db.engine.dispose()

@@ -323,7 +323,11 @@ def test_signed_but_malformed_status_is_a_400_and_changes_nothing(hooks, client,
 
 WITHOUT_CSRF = {"sms_webhooks.status", "sms_webhooks.inbound"}
 """The routes that take a POST without a CSRF token: Twilio's, which check its signature instead."""
-CHECKS_CSRF_ITSELF = {"backoffice.import_form", "backoffice.appointments.hours_import_form"}
+CHECKS_CSRF_ITSELF = {
+    "backoffice.import_form",
+    "backoffice.appointments.hours_import_form",
+    "backoffice.history_import_form",
+}
 """Left out of the global check only to parse a large upload under its own limit; its FlaskForm checks
 the token (proved below)."""
 

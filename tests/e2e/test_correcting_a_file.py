@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
+from app.models.types import local_today
 from tests.app.backoffice.test_pip import make_file
 from tests.e2e.test_accessibility import serious_violations
 from tests.e2e.test_backoffice_journey import sign_in_staff, staff_page
@@ -13,7 +14,7 @@ def test_details_status_and_pip_warning_pages_have_no_serious_violations(live_se
     problems: list[str] = []
     page = staff_page(browser)
     sign_in_staff(page, live_server, make_staff(), problems, start="/backoffice/today")
-    today = date.today()
+    today = local_today()
     file_id = make_file(app, duo_notified_on=today - timedelta(days=120), pip_deadline_on=today - timedelta(days=50))
     base = f"{live_server}/backoffice/newcomers/{file_id}"
 

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from app.extensions import db
-from app.models import IntakeSession
+from app.models import Filling
 from tests.app.test_intake import WEB
 from tests.conftest import invitation_path
 
@@ -99,7 +99,7 @@ def test_arabic_newcomer_completes_the_intake_across_two_phones(live_server, app
     expect(other.locator(".confirmation")).to_be_visible()
 
     with app.app_context():
-        intake = db.session.query(IntakeSession).one()
+        intake = db.session.query(Filling).one()
         assert intake.status == "submitted"
         assert intake.answers["preferred_name"] == "أمل 🌸"
         assert intake.answers["housing_type"] == "with_others"

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
+from app.models.types import local_today
 from tests.app.backoffice.test_pip import add_pip, make_file
 from tests.e2e.test_backoffice_journey import sign_in_staff, staff_page
 
 
 def test_the_printed_file_shows_the_facts_and_no_forms_or_buttons(live_server, app, browser, make_staff):
     file_id = make_file(app)
-    add_pip(app, file_id, date.today() - timedelta(days=30), learnability_result="feasible", literacy="NVT")
+    add_pip(app, file_id, local_today() - timedelta(days=30), learnability_result="feasible", literacy="NVT")
     page = staff_page(browser)
     sign_in_staff(page, live_server, make_staff(), [], start="/backoffice/today")
     page.goto(f"{live_server}/backoffice/newcomers/{file_id}")

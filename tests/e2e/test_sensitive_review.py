@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 
 from app.extensions import db
 from app.intake import services
-from app.models import IntakeSession, Newcomer
+from app.models import Filling, Newcomer
 from tests.app.test_intake import WEB
 from tests.conftest import invitation_path
 from tests.e2e.test_newcomer_journey import fill_step
@@ -81,7 +81,7 @@ def test_arabic_review_on_a_shared_phone_shows_no_sensitive_answer(live_server, 
     assert phone.locator("main form").count() == 0  # read-only
 
     with app.app_context():
-        intake = db.session.query(IntakeSession).one()
+        intake = db.session.query(Filling).one()
         assert intake.answers["talk_without_partner"] is True  # stored, just not shown
     assert yes  # the staff side shows it: tests/app/test_intake.py::test_staff_review_still_shows_sensitive_answers
 
@@ -100,7 +100,7 @@ def _seed_complete_intake(app, person_id: int) -> None:  # noqa: ANN001
     with app.app_context():
         newcomer = db.session.get(Newcomer, person_id)
         db.session.add(
-            IntakeSession(
+            Filling(
                 newcomer_id=newcomer.id,
                 municipality_id=newcomer.municipality_id,
                 workflow_id=definition.id,

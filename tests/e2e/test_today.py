@@ -4,21 +4,21 @@ counts, its links to the caseload, a bulk reassignment, and axe on the today pag
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 from playwright.sync_api import expect
 from sqlalchemy import insert, select
 
 from app.extensions import db
-from app.models import IntakeSession, Invitation, Municipality, Newcomer
-from app.models.types import utcnow
+from app.models import Filling, Invitation, Municipality, Newcomer
+from app.models.types import local_today, utcnow
 from tests.e2e.test_accessibility import serious_violations
 from tests.e2e.test_backoffice_journey import sign_in_staff, staff_page
 
 
 def caseload_of_150(app, sanne_id: int, peter_id: int) -> dict[str, dict[str, int]]:  # noqa: ANN001
     """150 files, every fifth Peter's, spread over the queues; what each queue should count, per person."""
-    now, today = utcnow(), date.today()
+    now, today = utcnow(), local_today()
     expected = {who: {"review": 0, "returned_stale": 0, "deadline": 0, "not_opened": 0} for who in ("sanne", "peter")}
     with app.app_context():
         hoorn = db.session.scalar(select(Municipality.id).where(Municipality.code == "0405"))
@@ -78,7 +78,7 @@ def caseload_of_150(app, sanne_id: int, peter_id: int) -> dict[str, dict[str, in
                         "used_at": sent + timedelta(hours=2) if kind == 5 else None,
                     }
                 )
-        db.session.execute(insert(IntakeSession), intakes)
+        db.session.execute(insert(Filling), intakes)
         db.session.execute(insert(Invitation), invitations)
         db.session.commit()
     return expected

@@ -148,5 +148,5 @@ def test_errors_show_examples_in_the_locales_digits():
     assert problem.value.params == {"min": "۱", "max": "۲۰"}
     with pytest.raises(Invalid) as problem:
         DateField(id="d", label=N_("D")).clean("yesterday", Context(locale="fa", today=date(2026, 1, 1)))
-    assert problem.value.params == {"example": "۱۹۹۰/۱۲/۳۱"}
+    assert problem.value.params == {"example": "۳۱-۱۲-۱۹۹۰"}  # day-month-year, as the message says
     assert DateField(id="d", label=N_("D")).clean("۱۹۸۵/۳/۱۴", Context(locale="fa")) == "1985-03-14"  # as shown

@@ -14,12 +14,13 @@ from app.appointments import hours_import
 from app.extensions import db
 from app.models import ImportJob, Municipality, Newcomer
 from app.models.appointment import HoursEntry
+from app.models.types import local_today
 from forms.progress import read_hours_csv
 from tests.conftest import csrf_token, drain_outbox, staff_sign_in
 
 HEADER = "bsn;gemeentecode;maand;participatieAlsTaalles;participatieactiviteitenBredeIntake;taallesEnKnmBredeIntake"
 BSN_A, BSN_B, BSN_OTHER = "111222333", "123456782", "100000009"
-THIS_MONTH = date.today().replace(day=1)
+THIS_MONTH = local_today().replace(day=1)
 LAST_MONTH = (THIS_MONTH - timedelta(days=1)).replace(day=1)
 M1, M2 = LAST_MONTH.strftime("%Y-%m"), THIS_MONTH.strftime("%Y-%m")
 EARLIER = [

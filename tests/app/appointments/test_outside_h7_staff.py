@@ -19,14 +19,14 @@ from app.appointments.services import Details
 from app.extensions import db
 from app.models import Appointment, Attendee, ImportJob, Municipality, Newcomer, Staff
 from app.models.appointment import HoursEntry
-from app.models.types import utcnow
+from app.models.types import local_today, utcnow
 from tests.app.test_webhooks import BASE, INBOUND, TOKEN, signed, sms_from
 from tests.conftest import csrf_token, drain_outbox, sign_in, staff_sign_in
 
 URL = "/backoffice/appointments"
 ODD_IDS = ("0", "-1", str(2**31), str(2**63), "abc", "%00")
 SCRIPT = '<script>alert("x")</script>'
-DAY = (date.today() + timedelta(days=7)).isoformat()
+DAY = (local_today() + timedelta(days=7)).isoformat()
 
 
 @pytest.fixture
@@ -535,7 +535,7 @@ def test_an_erased_file_cannot_be_invited_to_a_group(app, client, me, amal):
 
 HEADER = "bsn;gemeentecode;maand;participatieAlsTaalles;participatieactiviteitenBredeIntake;taallesEnKnmBredeIntake"
 BSN = "111222333"
-LAST_MONTH = (date.today().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+LAST_MONTH = (local_today().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
 
 
 def _with_bsn(app, person_id):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -15,7 +16,7 @@ from app.models import Municipality, Newcomer, Pip
 from app.models.appointment import Appointment, Attendee, HoursEntry, RouteProgress
 from tests.conftest import csrf_token, sign_in, staff_sign_in
 
-TODAY = date.today()
+TODAY = datetime.now(ZoneInfo("Europe/Amsterdam")).date()  # the app's today (the machine runs in UTC)
 PIP_ON = TODAY - timedelta(days=100)
 THIS_MONTH = TODAY.replace(day=1)
 LAST_MONTH = (THIS_MONTH - timedelta(days=1)).replace(day=1)

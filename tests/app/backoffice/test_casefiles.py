@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import IntakeSession, Newcomer, Note, OutboundMessage, StatusChange
+from app.models import Filling, Newcomer, Note, OutboundMessage, StatusChange
+from app.models.types import local_today
 from tests.app.test_intake import complete
 from tests.conftest import csrf_token, sign_in, staff_sign_in
 
@@ -152,7 +153,7 @@ def make_file(
 
 
 def test_caseload_filters_search_sort_and_flags(klantmanager, app):
-    today = date.today()
+    today = local_today()
     make_file(app, name="Amal", phone="+31612345601", deadline=today - timedelta(days=1))
     make_file(app, name="Yonas", phone="+31612345602", deadline=today + timedelta(days=5), doelgroep="statushouder")
     make_file(
@@ -263,7 +264,7 @@ def test_review_return_with_a_question_then_approve(klantmanager, app, sms, audi
     klantmanager.post(f"/backoffice/newcomers/{file_id}/approve", data={"csrf_token": csrf_token(page.text)})
     with app.app_context():
         assert db.session.get(Newcomer, file_id).status == "intake_approved"
-        assert db.session.scalar(select(IntakeSession.answers))["children_count"] == 3
+        assert db.session.scalar(select(Filling.answers))["children_count"] == 3
         history = db.session.scalars(select(StatusChange.to_status).order_by(StatusChange.id)).all()
         assert history[-4:] == ["intake_submitted", "returned", "intake_submitted", "intake_approved"]
         kinds = db.session.scalars(select(OutboundMessage.kind).order_by(OutboundMessage.id)).all()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from flask.testing import FlaskClient
@@ -12,12 +12,12 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import AuthSession, Invitation, LoginChallenge, Newcomer, StatusChange
 from app.models.newcomer import PIP_TERM
-from app.models.types import utcnow
+from app.models.types import local_today, utcnow
 from tests.app.backoffice.test_casefiles import VALID_BSN, make_file, register
 from tests.app.backoffice.test_pip import error_of
 from tests.conftest import csrf_token, invitation_path, sign_in, staff_sign_in
 
-TODAY = date.today()
+TODAY = local_today()
 NOTIFIED = TODAY - timedelta(days=30)
 
 

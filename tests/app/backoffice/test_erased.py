@@ -6,18 +6,19 @@ without anyone remembering to add it here.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from app.backoffice.privacy_services import erase
 from app.extensions import db
 from app.models import Newcomer, Pip, TermExtension
+from app.models.types import local_today
 from tests.app.backoffice.test_pip import FORM, add_pip, make_file
 from tests.app.backoffice.test_tenancy import file_routes
 from tests.conftest import csrf_token, staff_sign_in
 
-TODAY = date.today()
+TODAY = local_today()
 
 
 def erased_file(app) -> int:  # noqa: ANN001

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from app.extensions import db
-from app.models import IntakeSession, Newcomer
-from app.models.types import utcnow
+from app.models import Filling, Newcomer
+from app.models.types import local_today, utcnow
 from tests.app.backoffice.test_casefiles import make_file
 from workflows.intake import BREDE_INTAKE
 
@@ -14,7 +14,7 @@ from workflows.intake import BREDE_INTAKE
 def submitted_intake(app, file_id: int, answers: dict) -> None:  # noqa: ANN001
     with app.app_context():
         db.session.add(
-            IntakeSession(
+            Filling(
                 newcomer_id=file_id,
                 municipality_id=db.session.get(Newcomer, file_id).municipality_id,
                 workflow_id="brede_intake",
@@ -45,7 +45,7 @@ ANSWERS = {
 
 
 def test_signals_and_actions_come_before_the_answers(klantmanager, app):
-    file_id = make_file(app, status="intake_submitted", deadline=date.today() + timedelta(days=3))
+    file_id = make_file(app, status="intake_submitted", deadline=local_today() + timedelta(days=3))
     submitted_intake(app, file_id, ANSWERS)
     page = klantmanager.get(f"/backoffice/newcomers/{file_id}").text
     now = page.split('id="now"')[1].split("</section>")[0]

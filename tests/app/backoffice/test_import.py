@@ -15,7 +15,7 @@ from sqlalchemy import func, insert, select, update
 from app.backoffice import import_services
 from app.extensions import db
 from app.models import ImportJob, Municipality, Newcomer, OutboundMessage, Staff, StatusChange
-from app.models.types import utcnow
+from app.models.types import local_today, utcnow
 from app.outbox.worker import Worker
 from app.sms import texts
 from app.sms.base import INVALID_NUMBER, SmsError
@@ -647,7 +647,7 @@ def test_a_large_file_is_imported_in_one_go(km, app):
 
 
 def test_a_date_out_of_bounds_is_a_line_of_the_report_not_a_failed_import(km, app, sms, caplog):
-    today = date.today()
+    today = local_today()
     data = csv_bytes(
         row("DUO-1", "Goed", "0612345680"),  # 2
         row("DUO-2", "Verre Toekomst", "0612345681", duo_notified_on="9999-12-31"),  # 3
@@ -677,9 +677,9 @@ def test_the_upload_page_names_the_date_bounds(km):
 
 
 def test_a_duo_date_in_the_future_is_imported_with_a_warning_per_line(km, app):
-    soon = (date.today() + timedelta(days=20)).isoformat()
+    soon = (local_today() + timedelta(days=20)).isoformat()
     data = csv_bytes(
-        row("DUO-1", "Vandaag", "0612345690", duo_notified_on=date.today().isoformat()),  # 2
+        row("DUO-1", "Vandaag", "0612345690", duo_notified_on=local_today().isoformat()),  # 2
         row("DUO-2", "Straks", "0612345691", duo_notified_on=soon),  # 3
     )
     page = import_file(km, data)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -16,7 +17,7 @@ from app.models.pip import LEARNABILITY, LEERROUTES, LEVELS, LITERACY
 from forms.pip import LEARNABILITY_CHOICES, LEERROUTE_CHOICES, LEVEL_CHOICES, LITERACY_CHOICES
 from tests.conftest import ROOT, csrf_token, staff_sign_in
 
-TODAY = date.today()
+TODAY = datetime.now(ZoneInfo("Europe/Amsterdam")).date()  # the app's today (the machine runs in UTC)
 NOTIFIED = TODAY - timedelta(days=200)
 SETTLED = TODAY - timedelta(days=190)
 PIP_ON = TODAY - timedelta(days=100)

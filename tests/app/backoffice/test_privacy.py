@@ -16,7 +16,7 @@ from app.models import (
     AuthSession,
     ConversationMessage,
     DevSms,
-    IntakeSession,
+    Filling,
     Invitation,
     LoginChallenge,
     Municipality,
@@ -104,7 +104,7 @@ def counts(app, file_id: int, phone: str) -> dict[str, int]:  # noqa: ANN001
             return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
         return {
-            "intake": count(IntakeSession, IntakeSession.newcomer_id == file_id),
+            "intake": count(Filling, Filling.newcomer_id == file_id),
             "notes": count(Note, Note.newcomer_id == file_id),
             "messages": count(OutboundMessage, OutboundMessage.newcomer_id == file_id),
             "messages_to_phone": count(OutboundMessage, OutboundMessage.to_phone == phone),

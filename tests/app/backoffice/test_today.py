@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from html import unescape
 
 import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import IntakeSession, Invitation, Newcomer
-from app.models.types import utcnow
+from app.models import Filling, Invitation, Newcomer
+from app.models.types import local_today, utcnow
 from tests.app.backoffice.test_casefiles import make_file
 from tests.app.backoffice.test_caseload_queries import count_queries
 from tests.conftest import staff_sign_in
@@ -28,7 +28,7 @@ def intake(app, newcomer_id: int, status: str, **times: datetime) -> None:  # no
     with app.app_context():
         municipality_id = db.session.get(Newcomer, newcomer_id).municipality_id
         db.session.add(
-            IntakeSession(
+            Filling(
                 newcomer_id=newcomer_id,
                 municipality_id=municipality_id,
                 workflow_id="brede_intake",
@@ -68,7 +68,7 @@ def returned(app, km: int | None, name: str, days_ago: float) -> int:  # noqa: A
 
 
 def due(app, km: int | None, name: str, in_days: int, status: str = "intake_approved") -> int:  # noqa: ANN001
-    deadline = date.today() + timedelta(days=in_days)
+    deadline = local_today() + timedelta(days=in_days)
     return make_file(app, name=name, phone=phone(), status=status, klantmanager_id=km, deadline=deadline)
 
 

@@ -1,0 +1,1 @@
+"""The klantbeleving dashboard: marks against the target, by segment, with small cells hidden."""

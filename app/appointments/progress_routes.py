@@ -9,14 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
-from werkzeug.exceptions import RequestEntityTooLarge
 
-from forms.imports import too_big_message
 from forms.progress import (
     COUNTER_COLUMNS,
     HOUR_FIELDS,
@@ -33,7 +31,7 @@ from workflows.appointments import KNM, KNM_THEMES, LANGUAGE, MAP, MAP_THEMES, P
 from .. import audit
 from ..backoffice import services as backoffice_services
 from ..backoffice.access import current_staff, requires
-from ..backoffice.import_routes import uploaders_job
+from ..backoffice.import_routes import upload, uploaders_job
 from ..extensions import csrf, db
 from ..intake.services import AMSTERDAM
 from ..models import Newcomer
@@ -179,24 +177,17 @@ def _import_page(form: HoursImportForm, code: int = 200) -> ResponseReturnValue:
 
 
 @staff_bp.route("/hours-import", methods=["GET", "POST"])
-@csrf.exempt  # the global check would read the body under the app's limit; the form checks CSRF itself
+@csrf.exempt  # see import_routes.upload()
 @login_required
 @requires(KLANTMANAGER)
 def hours_import_form() -> ResponseReturnValue:
     """Upload a CSV file of hours followed per month; the worker runs the import, its page shows progress."""
-    if request.method == "POST":
-        request.max_content_length = current_app.config["IMPORT_MAX_BYTES"] + FORM_OVERHEAD
-        try:
-            request.files  # noqa: B018 - parse the body now, under this route's limit
-        except RequestEntityTooLarge:
-            form = HoursImportForm(formdata=None)
-            form.file.errors = [too_big_message()]
-            return _import_page(form, 413)
-    form = HoursImportForm()
-    if form.validate_on_submit():
-        job = hours_import.start(current_staff(), form.rows)
-        return redirect(url_for("backoffice.appointments.hours_import_job", job_id=job.id))
-    return _import_page(form, 422 if form.errors else 200)
+    return upload(
+        HoursImportForm,
+        _import_page,
+        lambda staff, form: hours_import.start(staff, form.rows),
+        "backoffice.appointments.hours_import_job",
+    )
 
 
 @staff_bp.get("/hours-import/template.csv")

@@ -8,12 +8,11 @@ all files together (only here, as on the DUO import's page, is a request body th
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, render_template
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import BooleanField
 
 from forms.dates import date_bounds
@@ -23,7 +22,7 @@ from ..extensions import csrf
 from ..models.staff import KLANTMANAGER
 from . import bp, history_import
 from .access import current_staff, requires
-from .import_routes import FORM_OVERHEAD, uploaders_job
+from .import_routes import upload, uploaders_job
 
 KIND_LABELS = {
     "files": _l("Files (with their end and met obligation)"),
@@ -102,23 +101,17 @@ def _page(form: HistoryForm, code: int = 200) -> ResponseReturnValue:
 
 
 @bp.route("/history-import", methods=["GET", "POST"])
-@csrf.exempt  # the global check would read the body under the app's limit; the form checks CSRF itself
+@csrf.exempt  # see import_routes.upload()
 @requires(KLANTMANAGER)
 def history_import_form() -> ResponseReturnValue:
     """Upload the history's CSV files to be checked (nothing is written) or imported all or nothing, by the worker."""
-    if request.method == "POST":
-        request.max_content_length = current_app.config["IMPORT_MAX_BYTES"] + FORM_OVERHEAD
-        try:
-            request.files  # noqa: B018 - parse the body now, under this route's limit
-        except RequestEntityTooLarge:
-            form = HistoryForm(formdata=None)
-            form.files.errors = [too_big_message()]
-            return _page(form, code=413)
-    form = HistoryForm()
-    if form.validate_on_submit():
-        job = history_import.start(current_staff(), form.uploads, check_only=not form.do_import.data)
-        return redirect(url_for("backoffice.history_import_job", job_id=job.id))
-    return _page(form, code=422 if form.errors else 200)
+    return upload(
+        HistoryForm,
+        _page,
+        lambda staff, form: history_import.start(staff, form.uploads, check_only=not form.do_import.data),
+        "backoffice.history_import_job",
+        file_field="files",
+    )
 
 
 @bp.get("/history-import/<int:job_id>")

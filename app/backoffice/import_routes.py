@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from flask import Response, abort, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -37,25 +38,44 @@ def _form_page(form: ImportForm, status: int = 200) -> ResponseReturnValue:
     )
 
 
-@bp.route("/import", methods=["GET", "POST"])
-@csrf.exempt  # the global check would read the body under the app's 256 KB limit; the form checks CSRF itself
-@requires(KLANTMANAGER)
-def import_form() -> ResponseReturnValue:
-    """Upload a CSV file of DUO notifications; the worker runs the import, its page shows progress."""
+def upload(
+    form_class: Callable[..., Any],
+    page: Callable[[Any, int], ResponseReturnValue],
+    start: Callable[[Staff, Any], ImportJob],
+    job_endpoint: str,
+    *,
+    file_field: str = "file",
+) -> ResponseReturnValue:
+    """An import's upload: the form (422 with its messages, 413 for too large a body), or the job started
+    by ``start(staff, form)`` and a redirect to its page. The DUO, hours and history imports share it.
+
+    The route must be ``@csrf.exempt``: the global check would read the body under the app's 256 KB
+    limit before this raises it; the form checks CSRF itself.
+    """
     if request.method == "POST":
         # Only here, and only for a signed-in klantmanager, may a request body be this large.
         request.max_content_length = current_app.config["IMPORT_MAX_BYTES"] + FORM_OVERHEAD
         try:
             request.files  # noqa: B018 - parse the body now, under this route's limit
         except RequestEntityTooLarge:
-            form = ImportForm(formdata=None)
-            form.file.errors = [too_big_message()]
-            return _form_page(form, 413)
-    form = ImportForm()
+            form = form_class(formdata=None)
+            form[file_field].errors = [too_big_message()]
+            return page(form, 413)
+    form = form_class()
     if form.validate_on_submit():
-        job = import_services.start(current_staff(), form.rows)
-        return redirect(url_for("backoffice.import_job", job_id=job.id))
-    return _form_page(form, 422 if form.errors else 200)
+        job = start(current_staff(), form)
+        return redirect(url_for(job_endpoint, job_id=job.id))
+    return page(form, 422 if form.errors else 200)
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@csrf.exempt  # see upload()
+@requires(KLANTMANAGER)
+def import_form() -> ResponseReturnValue:
+    """Upload a CSV file of DUO notifications; the worker runs the import, its page shows progress."""
+    return upload(
+        ImportForm, _form_page, lambda staff, form: import_services.start(staff, form.rows), "backoffice.import_job"
+    )
 
 
 @bp.get("/import/template.csv")

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from functools import cached_property
+from functools import lru_cache
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -61,7 +61,7 @@ class Activity:
         return self.started_on <= day and (self.ended_on is None or self.ended_on >= day)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Person:
     """What the KPIs need of one person, as it stood on the reference date (no name, no id)."""
 
@@ -81,25 +81,38 @@ class Person:
     activities: tuple[Activity, ...] = ()
     """Started on or before the reference date."""
 
-    @cached_property
-    def term_starts_on(self) -> date:
-        """The day after the first PIP's date."""
-        return self.first_pip_on + timedelta(days=1)
+    term_starts_on: date = field(init=False)
+    """The day after the first PIP's date."""
+    term_ends_on: date = field(init=False)
+    """The last day of the term: three years from its start, plus the extensions."""
+    first_year_ends_on: date = field(init=False)
+    """The last day of the first year of the term."""
+    cohort: str = field(init=False)
+    """The quarter of the first PIP, e.g. ``2023-Q1``."""
 
-    @cached_property
-    def term_ends_on(self) -> date:
-        """The last day of the term: three years from its start, plus the extensions."""
-        return add_years(self.term_starts_on, TERM_YEARS) - timedelta(days=1) + timedelta(days=self.extension_days)
+    def __post_init__(self) -> None:
+        # Computed once here, not as cached properties: a KPI table reads them ~10 times per person,
+        # and functools.cached_property takes a lock on every read before Python 3.12.
+        starts_on, ends_on, first_year_ends_on, cohort = _term_of(self.first_pip_on)
+        object.__setattr__(self, "term_starts_on", starts_on)
+        object.__setattr__(self, "term_ends_on", ends_on + timedelta(days=self.extension_days))
+        object.__setattr__(self, "first_year_ends_on", first_year_ends_on)
+        object.__setattr__(self, "cohort", cohort)
 
-    @cached_property
-    def first_year_ends_on(self) -> date:
-        """The last day of the first year of the term."""
-        return add_years(self.term_starts_on, 1) - timedelta(days=1)
 
-    @cached_property
-    def cohort(self) -> str:
-        """The quarter of the first PIP, e.g. ``2023-Q1``."""
-        return quarter_of(self.first_pip_on)
+@lru_cache(maxsize=8192)
+def _term_of(first_pip_on: date) -> tuple[date, date, date, str]:
+    """The term's first day, its last day before extensions, the first year's last day and the cohort.
+
+    Cached: a region's people share a few thousand PIP dates.
+    """
+    starts_on = first_pip_on + timedelta(days=1)
+    return (
+        starts_on,
+        add_years(starts_on, TERM_YEARS) - timedelta(days=1),
+        add_years(starts_on, 1) - timedelta(days=1),
+        quarter_of(first_pip_on),
+    )
 
 
 def add_years(day: date, years: int) -> date:
@@ -332,7 +345,7 @@ def percentile(values: Sequence[int | float], fraction: float) -> float | None:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Timeline:
     """The dates of one person's way to the PIP, as they stood on the reference date (no name, no id)."""
 
@@ -343,10 +356,12 @@ class Timeline:
     intake_submitted_on: date | None = None
     first_pip_on: date | None = None
 
-    @cached_property
-    def deadline(self) -> date:
-        """Ten weeks from DUO's notice, or from settling when that is later."""
-        return max(d for d in (self.duo_notified_on, self.settled_on) if d is not None) + PIP_TERM
+    deadline: date = field(init=False)
+    """Ten weeks from DUO's notice, or from settling when that is later."""
+
+    def __post_init__(self) -> None:
+        later = self.duo_notified_on if self.settled_on is None else max(self.duo_notified_on, self.settled_on)
+        object.__setattr__(self, "deadline", later + PIP_TERM)
 
 
 def _days(start: date | None, end: date | None) -> int | None:
@@ -413,20 +428,29 @@ class LeadTimeCell:
         share = Decimal(100 * self.within_term) / Decimal(self.term_known)
         return int(share.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
-    def add(self, timeline: Timeline, ref: date) -> None:
-        """Count one person's way to the PIP."""
+    def count(self, days: Sequence[int | None], within: bool | None) -> None:
+        """Count one person's stage durations (in the order of STAGES) and whether their PIP came in time."""
         self.notices += 1
-        for key, _label, measure in STAGES:
-            days = measure(timeline)
-            if days is not None:
-                self.stages[key].days.append(days)
-        if timeline.first_pip_on is not None:
-            if timeline.first_pip_on <= timeline.deadline:
-                self.within_term += 1
-            else:
-                self.late += 1
-        elif timeline.deadline < ref:
+        for (key, _label, _measure), value in zip(STAGES, days, strict=True):
+            if value is not None:
+                self.stages[key].days.append(value)
+        if within is True:
+            self.within_term += 1
+        elif within is False:
             self.late += 1
+
+
+def stage_days(timeline: Timeline) -> tuple[int | None, ...]:
+    """The days of each stage of STAGES (None: the stage is not through)."""
+    return tuple(measure(timeline) for _key, _label, measure in STAGES)
+
+
+def within_term(timeline: Timeline, ref: date) -> bool | None:
+    """Whether the first PIP came within the ten-week term; False also for none while the deadline has
+    passed; None while it is not known (no PIP, the deadline still to come)."""
+    if timeline.first_pip_on is not None:
+        return timeline.first_pip_on <= timeline.deadline
+    return False if timeline.deadline < ref else None
 
 
 @dataclass
@@ -449,8 +473,13 @@ def lead_time_table(timelines: Iterable[Timeline], ref: date, *, min_cell: int |
         if timeline.duo_notified_on > ref:
             continue
         quarter = quarter_of(timeline.duo_notified_on)
-        by_municipality.setdefault(timeline.municipality_id, {}).setdefault(quarter, LeadTimeCell()).add(timeline, ref)
-        total.setdefault(quarter, LeadTimeCell()).add(timeline, ref)
+        days, within = stage_days(timeline), within_term(timeline, ref)
+        cells = by_municipality.setdefault(timeline.municipality_id, {})
+        for cell_of in (cells, total):
+            found = cell_of.get(quarter)
+            if found is None:
+                found = cell_of[quarter] = LeadTimeCell()
+            found.count(days, within)
     table = LeadTimeTable(quarters=sorted(total), by_municipality=by_municipality, total=total)
     if min_cell is not None:
         hide_small_cells(table, min_cell)

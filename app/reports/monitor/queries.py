@@ -13,7 +13,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import aliased
 
 from ...extensions import db
 from ...models import Filling, Municipality, Newcomer, Pip, Staff, TermExtension
@@ -103,53 +104,28 @@ def _visible_pips(ids: tuple[int, ...], ref: date):  # noqa: ANN202 - a Select
 
 
 def cohort_people(ids: tuple[int, ...], ref: date) -> list[Person]:
-    """Everyone with a PIP on ``ref`` in these municipalities, with what the KPIs need (five queries)."""
+    """Everyone with a PIP on ``ref`` in these municipalities, with what the KPIs need (two queries)."""
     if not ids:
         return []
-    first_pip: dict[int, date] = {}
-    newest: dict[int, tuple[int, str]] = {}
-    for newcomer_id, version, leerroute, pip_on in db.session.execute(_visible_pips(ids, ref)):
-        if newcomer_id not in first_pip or pip_on < first_pip[newcomer_id]:
-            first_pip[newcomer_id] = pip_on
-        if newcomer_id not in newest or version > newest[newcomer_id][0]:
-            newest[newcomer_id] = (version, leerroute)
-    if not first_pip:
-        return []
-    with_pip = _visible_pips(ids, ref).with_only_columns(Pip.newcomer_id)
-
-    extensions = dict(
-        db.session.execute(
-            select(TermExtension.newcomer_id, func.sum(TermExtension.days))
-            .where(TermExtension.newcomer_id.in_(with_pip), TermExtension.decided_on <= ref)
-            .group_by(TermExtension.newcomer_id)
-        ).all()
+    visible = _visible_pips(ids, ref).subquery()
+    pips = (
+        select(
+            visible.c.newcomer_id,
+            func.min(visible.c.pip_on).label("first_on"),
+            func.max(visible.c.version).label("version"),
+        )
+        .group_by(visible.c.newcomer_id)
+        .subquery()
     )
-    relief: dict[int, tuple[date, bool | None]] = {}
-    for newcomer_id, six_months_on, extended, decided_on in db.session.execute(
-        select(
-            ReliefTrajectory.newcomer_id,
-            ReliefTrajectory.six_months_on,
-            ReliefTrajectory.extended,
-            ReliefTrajectory.extension_decided_on,
-        ).where(ReliefTrajectory.newcomer_id.in_(with_pip), ReliefTrajectory.started_on <= ref)
-    ):
-        state: bool | None = False
-        if extended:
-            state = None if decided_on is None else decided_on <= ref
-        relief[newcomer_id] = (six_months_on, state)
-    activities: dict[int, list[Activity]] = defaultdict(list)
-    for newcomer_id, kind, started_on, ended_on in db.session.execute(
-        select(
-            ParticipationActivity.newcomer_id,
-            ParticipationActivity.kind,
-            ParticipationActivity.started_on,
-            ParticipationActivity.ended_on,
-        ).where(ParticipationActivity.newcomer_id.in_(with_pip), ParticipationActivity.started_on <= ref)
-    ):
-        activities[newcomer_id].append(Activity(kind, started_on, ended_on if ended_on and ended_on <= ref else None))
-
-    people = []
-    for newcomer_id, municipality_id, doelgroep, met_on, ended_on, end_reason in db.session.execute(
+    extensions = (
+        select(TermExtension.newcomer_id, func.sum(TermExtension.days).label("days"))
+        .join(Newcomer, Newcomer.id == TermExtension.newcomer_id)
+        .where(Newcomer.municipality_id.in_(ids), TermExtension.decided_on <= ref)
+        .group_by(TermExtension.newcomer_id)
+        .subquery()
+    )
+    newest = aliased(Pip)
+    facts = db.session.execute(
         select(
             Newcomer.id,
             Newcomer.municipality_id,
@@ -157,22 +133,70 @@ def cohort_people(ids: tuple[int, ...], ref: date) -> list[Person]:
             Newcomer.obligation_met_on,
             Newcomer.ended_on,
             Newcomer.end_reason,
-        ).where(Newcomer.id.in_(with_pip), Newcomer.municipality_id.in_(ids))
+            pips.c.first_on,
+            newest.leerroute,
+            extensions.c.days,
+            ReliefTrajectory.six_months_on,
+            ReliefTrajectory.extended,
+            ReliefTrajectory.extension_decided_on,
+        )
+        .join(pips, pips.c.newcomer_id == Newcomer.id)
+        .join(newest, and_(newest.newcomer_id == Newcomer.id, newest.version == pips.c.version))
+        .outerjoin(extensions, extensions.c.newcomer_id == Newcomer.id)
+        .outerjoin(
+            ReliefTrajectory,
+            and_(ReliefTrajectory.newcomer_id == Newcomer.id, ReliefTrajectory.started_on <= ref),
+        )
+        .where(Newcomer.municipality_id.in_(ids))
+    ).all()
+    if not facts:
+        return []
+
+    activities: dict[int, list[Activity]] = defaultdict(list)
+    for newcomer_id, kind, started_on, ended_on in db.session.execute(
+        select(
+            ParticipationActivity.newcomer_id,
+            ParticipationActivity.kind,
+            ParticipationActivity.started_on,
+            ParticipationActivity.ended_on,
+        ).where(
+            ParticipationActivity.newcomer_id.in_(select(pips.c.newcomer_id)),
+            ParticipationActivity.started_on <= ref,
+        )
     ):
+        activities[newcomer_id].append(Activity(kind, started_on, ended_on if ended_on and ended_on <= ref else None))
+
+    people = []
+    for (
+        newcomer_id,
+        municipality_id,
+        doelgroep,
+        met_on,
+        ended_on,
+        end_reason,
+        first_on,
+        leerroute,
+        extension_days,
+        six_months_on,
+        extended,
+        decided_on,
+    ) in facts:
         ended = ended_on is not None and ended_on <= ref
-        six_months_on, extended = relief.get(newcomer_id, (None, False))
+        relief_extended: bool | None = False
+        if extended:
+            relief_extended = None if decided_on is None else decided_on <= ref
         people.append(
             Person(
                 municipality_id=municipality_id,
                 doelgroep=doelgroep,
-                first_pip_on=first_pip[newcomer_id],
-                leerroute=newest[newcomer_id][1],
-                extension_days=int(extensions.get(newcomer_id) or 0),
+                first_pip_on=first_on,
+                leerroute=leerroute,
+                extension_days=int(extension_days or 0),
                 obligation_met_on=met_on if met_on is not None and met_on <= ref else None,
                 ended_on=ended_on if ended else None,
                 end_reason=end_reason if ended else None,
                 relief_six_months_on=six_months_on,
-                relief_extended=extended,
+                relief_extended=relief_extended,
                 activities=tuple(activities.get(newcomer_id, ())),
             )
         )
@@ -180,7 +204,7 @@ def cohort_people(ids: tuple[int, ...], ref: date) -> list[Person]:
 
 
 def timelines(ids: tuple[int, ...], ref: date) -> list[Timeline]:
-    """Everyone notified by DUO on or before ``ref`` here, with their way to the PIP (three queries)."""
+    """Everyone notified by DUO on or before ``ref`` here, with their way to the PIP (one query)."""
     if not ids:
         return []
     notified = (
@@ -189,28 +213,37 @@ def timelines(ids: tuple[int, ...], ref: date) -> list[Timeline]:
         Newcomer.duo_notified_on <= ref,
     )
     until = end_of(ref)
-    intake: dict[int, tuple[date | None, date | None]] = {}
-    for newcomer_id, started_at, submitted_at in db.session.execute(
-        select(Filling.newcomer_id, Filling.started_at, Filling.submitted_at)
-        .join(Newcomer, Newcomer.id == Filling.newcomer_id)
-        .where(*notified, Filling.workflow_id == INTAKE, Filling.occasion == "")
-    ):
-        started = local_date(started_at) if started_at is not None and started_at < until else None
-        submitted = local_date(submitted_at) if submitted_at is not None and submitted_at < until else None
-        intake[newcomer_id] = (started, submitted if started is not None else None)
-    first_pip = dict(
-        db.session.execute(
-            select(Pip.newcomer_id, func.min(Pip.pip_on))
-            .join(Newcomer, Newcomer.id == Pip.newcomer_id)
-            .where(*notified, Pip.pip_on <= ref, Pip.created_at < until)
-            .group_by(Pip.newcomer_id)
-        ).all()
+    first_pip = (
+        select(Pip.newcomer_id, func.min(Pip.pip_on).label("first_on"))
+        .join(Newcomer, Newcomer.id == Pip.newcomer_id)
+        .where(*notified, Pip.pip_on <= ref, Pip.created_at < until)
+        .group_by(Pip.newcomer_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(
+            Newcomer.municipality_id,
+            Newcomer.duo_notified_on,
+            Newcomer.settled_on,
+            Filling.started_at,
+            Filling.submitted_at,
+            first_pip.c.first_on,
+        )
+        .outerjoin(
+            Filling,
+            and_(Filling.newcomer_id == Newcomer.id, Filling.workflow_id == INTAKE, Filling.occasion == ""),
+        )
+        .outerjoin(first_pip, first_pip.c.newcomer_id == Newcomer.id)
+        .where(*notified)
     )
     found = []
-    for newcomer_id, municipality_id, notified_on, settled_on in db.session.execute(
-        select(Newcomer.id, Newcomer.municipality_id, Newcomer.duo_notified_on, Newcomer.settled_on).where(*notified)
-    ):
-        started, submitted = intake.get(newcomer_id, (None, None))
+    for municipality_id, notified_on, settled_on, started_at, submitted_at, first_on in rows:
+        started = local_date(started_at) if started_at is not None and started_at < until else None
+        submitted = (
+            local_date(submitted_at)
+            if started is not None and submitted_at is not None and submitted_at < until
+            else None
+        )
         found.append(
             Timeline(
                 municipality_id=municipality_id,
@@ -218,7 +251,7 @@ def timelines(ids: tuple[int, ...], ref: date) -> list[Timeline]:
                 settled_on=settled_on if settled_on is not None and settled_on <= ref else None,
                 intake_started_on=started,
                 intake_submitted_on=submitted,
-                first_pip_on=first_pip.get(newcomer_id),
+                first_pip_on=first_on,
             )
         )
     return found

@@ -11,8 +11,10 @@ import re
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
@@ -29,6 +31,28 @@ ROOT = Path(__file__).resolve().parent.parent
 # Property tests check behaviour, not speed: no per-example deadline on a busy two-core CI machine.
 settings.register_profile("project", deadline=None)
 settings.load_profile("project")
+
+
+TOKEN = "test-token"  # noqa: S105 - the test account's Twilio auth token
+BASE = "https://intake.example.nl"
+"""The public address behind the proxy, as Twilio signs its webhook requests for it."""
+NOW = datetime(2026, 11, 3, 10, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))
+"""The moment the ``clock`` fixture stops time at (a Tuesday morning, inside the SMS hours)."""
+
+
+@pytest.fixture
+def hooks(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Flask:
+    """The test app with a Twilio auth token and an https public address (as behind a proxy)."""
+    monkeypatch.setitem(app.config, "TWILIO_AUTH_TOKEN", TOKEN)
+    monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", BASE + "/")
+    return app
+
+
+@pytest.fixture
+def clock(time_machine):  # noqa: ANN001, ANN201 - time-machine's fixture
+    """Time stands still at NOW."""
+    time_machine.move_to(NOW, tick=False)
+    return time_machine
 
 
 @pytest.fixture(scope="session")

@@ -41,24 +41,14 @@ from app.outbox import callback_url, queue_sms
 from app.sms import inbound, keywords, texts
 from app.sms.keywords import HELP, START, STOP, Keyword
 from app.sms.services import queue_for
-from tests.conftest import Person, csrf_token
+from tests.conftest import BASE, TOKEN, Person, csrf_token  # noqa: F401 - BASE and TOKEN are imported from here too
 
-TOKEN = "test-token"  # noqa: S105 - the test account's auth token
-BASE = "https://intake.example.nl"
 INBOUND = "/sms/twilio/inbound"
 STATUS = "/sms/twilio/status"
 STRANGER = "+31687654321"
 ROOT = Path(__file__).resolve().parents[2]
 
 _sids = itertools.count(1)
-
-
-@pytest.fixture
-def hooks(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Flask:
-    """The test app with a Twilio auth token and an https public address (as behind a proxy)."""
-    monkeypatch.setitem(app.config, "TWILIO_AUTH_TOKEN", TOKEN)
-    monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", BASE + "/")
-    return app
 
 
 def new_sid() -> str:

@@ -20,7 +20,7 @@ from app.extensions import db
 from app.models import Appointment, Attendee, ImportJob, Municipality, Newcomer, Staff
 from app.models.appointment import HoursEntry
 from app.models.types import local_today, utcnow
-from tests.app.test_webhooks import BASE, INBOUND, TOKEN, signed, sms_from
+from tests.app.test_webhooks import INBOUND, signed, sms_from
 from tests.conftest import csrf_token, drain_outbox, sign_in, staff_sign_in
 
 URL = "/backoffice/appointments"
@@ -681,13 +681,6 @@ def test_a_file_name_with_a_path_and_a_script_is_harmless(app, client, me, amal,
 
 
 # -- SMS answers with odd bodies -----------------------------------------------------------------
-
-
-@pytest.fixture
-def hooks(app, monkeypatch):
-    monkeypatch.setitem(app.config, "TWILIO_AUTH_TOKEN", TOKEN)
-    monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", BASE + "/")
-    return app
 
 
 @pytest.mark.parametrize(

@@ -20,28 +20,14 @@ from app.extensions import db
 from app.models import Appointment, Attendee, Newcomer, Staff
 from app.models.conversation import ConversationMessage
 from app.models.message import OutboundMessage, SmsOptOut
-from tests.app.test_webhooks import BASE, INBOUND, TOKEN, changes, new_sid, signed, sms_from
+from tests.app.test_webhooks import INBOUND, changes, new_sid, signed, sms_from
+from tests.conftest import NOW
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
-NOW = datetime(2026, 11, 3, 10, 0, tzinfo=AMSTERDAM)
 START = datetime(2026, 11, 10, 10, 30, tzinfo=AMSTERDAM)
 
 YES = ["1", "١", "۱", "ja", "evet", "نعم", "بله", "haa", "እወ"]
 NO = ["2", "٢", "۲", "Nee", "hayır", "لا", "نه", "maya", "ኣይፋል"]
-
-
-@pytest.fixture
-def hooks(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Flask:
-    """The test app with a Twilio auth token and an https public address (as behind a proxy)."""
-    monkeypatch.setitem(app.config, "TWILIO_AUTH_TOKEN", TOKEN)
-    monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", BASE + "/")
-    return app
-
-
-@pytest.fixture
-def clock(time_machine):  # noqa: ANN001, ANN201 - time-machine's fixture
-    time_machine.move_to(NOW, tick=False)
-    return time_machine
 
 
 @pytest.fixture

@@ -6,22 +6,13 @@ from __future__ import annotations
 import inspect
 
 import pytest
-from flask import Flask
 
 from app.sms import inbound
 from tests.app.backoffice.test_casefiles import make_file
-from tests.app.test_webhooks import BASE, INBOUND, TOKEN, signed, sms_from
+from tests.app.test_webhooks import INBOUND, signed, sms_from
 from tests.conftest import csrf_token
 
 PHONE = "+31612345688"
-
-
-@pytest.fixture
-def hooks(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Flask:
-    """The test app with a Twilio auth token and an https public address (as behind a proxy)."""
-    monkeypatch.setitem(app.config, "TWILIO_AUTH_TOKEN", TOKEN)
-    monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", BASE + "/")
-    return app
 
 
 def test_replies_by_sms_reach_the_file_and_its_transcript(hooks, klantmanager, sms):

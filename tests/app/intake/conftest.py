@@ -4,7 +4,6 @@ asked) and replies through the signed Twilio webhook, at a fixed time."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,11 +16,10 @@ from app.intake import sms as intake_sms
 from app.models import Filling, Newcomer, OutboundMessage
 from app.models.conversation import ConversationMessage
 from app.models.filling import FillingReply
-from tests.app.test_webhooks import BASE, INBOUND, TOKEN, new_sid, signed, sms_from
-from tests.conftest import Person
+from tests.app.test_webhooks import INBOUND, new_sid, signed, sms_from
+from tests.conftest import NOW, Person  # noqa: F401 - NOW is imported from here too
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
-NOW = datetime(2026, 11, 3, 10, 0, tzinfo=AMSTERDAM)
 
 AMAL_ON_THE_WEB = {
     "preferred_name": "Amal",
@@ -45,20 +43,6 @@ AMAL_ON_THE_WEB = {
     "works_now": "no",
 }
 """Amal's answers up to her work, as the web form takes them (a test adds the rest it needs)."""
-
-
-@pytest.fixture
-def hooks(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Flask:
-    """The test app with a Twilio auth token and an https public address (as behind a proxy)."""
-    monkeypatch.setitem(app.config, "TWILIO_AUTH_TOKEN", TOKEN)
-    monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", BASE + "/")
-    return app
-
-
-@pytest.fixture
-def clock(time_machine):  # noqa: ANN001, ANN201 - time-machine's fixture
-    time_machine.move_to(NOW, tick=False)
-    return time_machine
 
 
 @dataclass

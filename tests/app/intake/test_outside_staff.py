@@ -16,7 +16,7 @@ from app.intake import services
 from app.intake import sms as intake_sms
 from app.models import Filling, Newcomer, OutboundMessage
 from app.models.filling import FillingReply
-from tests.app.test_webhooks import BASE, INBOUND, TOKEN, new_sid, signed, sms_from
+from tests.app.test_webhooks import INBOUND, new_sid, signed, sms_from
 from tests.conftest import Person, csrf_token, drain_outbox, sign_in, staff_sign_in
 from workflows import questions
 from workflows.engine import WEB
@@ -24,13 +24,6 @@ from workflows.engine import WEB
 SCRIPT = "<script>alert(1)</script>"
 IMAGE = '<img src=x onerror="alert(2)">'
 RLO = "\u202e"
-
-
-@pytest.fixture
-def hooks(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Flask:
-    monkeypatch.setitem(app.config, "TWILIO_AUTH_TOKEN", TOKEN)
-    monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", BASE + "/")
-    return app
 
 
 def browser(app: Flask):  # noqa: ANN201

@@ -26,7 +26,7 @@ from app.extensions import db
 from app.intake import services
 from app.intake import sms as intake_sms
 from app.models import Filling, Newcomer
-from tests.app.test_webhooks import BASE, INBOUND, TOKEN, signed, sms_from
+from tests.app.test_webhooks import INBOUND, signed, sms_from
 from tests.conftest import Person, csrf_token, sign_in, visible_text
 from workflows import engine, get_workflow
 from workflows import sms as sms_form
@@ -197,14 +197,6 @@ def by_chat(client: FlaskClient, *, script: bool) -> list[str]:
             html = client.get("/intake/chat").text
     assert 'href="/intake/review"' in html
     return asked
-
-
-@pytest.fixture
-def hooks(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Flask:
-    """The test app with a Twilio auth token and an https public address (as behind a proxy)."""
-    monkeypatch.setitem(app.config, "TWILIO_AUTH_TOKEN", TOKEN)
-    monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", BASE + "/")
-    return app
 
 
 def by_sms(app: Flask, phone: FlaskClient, person: Person, sms) -> list[str]:  # noqa: ANN001

@@ -18,7 +18,7 @@ from app.models.partner import Partner, RoutePartner
 from app.models.survey import SurveyInvitation, SurveyResponse
 from app.models.types import utcnow
 from app.surveys import scan
-from tests.app.intake.conftest import AMSTERDAM, NOW, clock, hooks  # noqa: F401 - fixtures shared with the intake's SMS tests
+from tests.app.intake.conftest import NOW
 from tests.app.test_webhooks import INBOUND, new_sid, signed, sms_from
 from tests.conftest import Person
 
@@ -128,7 +128,7 @@ class Phone:
 
 
 @pytest.fixture
-def phone(hooks: Flask, client: FlaskClient, sms, newcomer: Person, clock) -> Phone:  # noqa: ANN001, F811 - imported fixtures
+def phone(hooks: Flask, client: FlaskClient, sms, newcomer: Person, clock) -> Phone:  # noqa: ANN001
     """Amal's phone (English); her intake was approved an hour ago."""
     approve_intake(hooks, newcomer, utcnow() - timedelta(hours=1))
     return Phone(hooks, client, sms, newcomer)

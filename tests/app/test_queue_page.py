@@ -80,6 +80,13 @@ def confirm(client, path: str):  # noqa: ANN001, ANN201
 # -- the page ------------------------------------------------------------------------------------
 
 
+def last_event(message_id: int) -> OutboundEvent:
+    """The newest history entry of a message (in an app context)."""
+    return db.session.scalars(
+        select(OutboundEvent).where(OutboundEvent.message_id == message_id).order_by(OutboundEvent.id.desc()).limit(1)
+    ).one()
+
+
 def test_queue_page_shows_depth_oldest_due_sending_unknown_failures_and_workers(beheerder, app, newcomer):
     now = utcnow()
     add_message(app, newcomer_id=newcomer.id, next_attempt_at=now - timedelta(minutes=12))
@@ -260,7 +267,7 @@ def test_cancel_a_queued_message_after_a_confirm_step(beheerder, app, newcomer, 
     row = message(app, queued)
     assert (row.status, row.cancel_reason) == ("cancelled", "staff")
     with app.app_context():
-        last = db.session.scalars(select(OutboundEvent).where(OutboundEvent.message_id == queued)).all()[-1]
+        last = last_event(queued)
         assert (last.status, last.source, last.detail) == ("cancelled", "staff", "staff")
     [entry] = audit_log(action="outbox.cancelled")
     assert (entry.record_type, entry.record_id, entry.result) == ("outbound_message", queued, "ok")
@@ -325,7 +332,7 @@ def test_retry_queues_a_copy_and_the_original_keeps_its_status(beheerder, app, n
         assert copy.idempotency_key == f"{original.idempotency_key}:retry:1"
         assert (copy.status, copy.kind, copy.body, copy.to_phone) == ("queued", original.kind, BODY, "+31612345677")
         assert copy.expires_at > utcnow()
-        last = db.session.scalars(select(OutboundEvent).where(OutboundEvent.message_id == failed)).all()[-1]
+        last = last_event(failed)
         assert (last.status, last.source, last.detail) == ("failed", "staff", "retried")
         copy_id = copy.id
     assert f"queued again as message {copy_id}" in beheerder.get(response.headers["Location"]).text

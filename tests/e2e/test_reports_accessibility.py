@@ -6,16 +6,20 @@
   10 responses), and a filter refused (9999-12-31) with its message next to the field.
 - The progress report as a klantmanager (figures that link to files, and the files behind one) and
   as a beleidsmedewerker (figures only).
+- The monitor as a beleidsmedewerker: a region's measurable cohort with its chart and lead times,
+  and a reference date refused (9999-12-31) with its message next to the field.
 """
 
 from __future__ import annotations
 
 import urllib.parse
+from datetime import date
 
 import pytest
 from playwright.sync_api import expect
 
 from app.models.types import local_today
+from tests.app.reports.test_monitor import municipality, newcomer
 from tests.e2e.test_accessibility import serious_violations
 from tests.e2e.test_backoffice_journey import sign_in_staff, staff_page
 from tests.e2e.test_reports_e2e import OVERVIEW, add_responses, dashboard_url, obliged_cell, obliged_files
@@ -128,4 +132,31 @@ def test_no_serious_accessibility_violations_on_the_progress_report(
     policy.goto(f"{live_server}/reports/progress")
     expect(obliged_cell(policy)).to_have_text("2")
     problems += serious_violations(policy)  # figures only
+    assert problems == []
+
+
+def test_no_serious_accessibility_violations_on_the_monitor(live_server, app, browser, municipality_id, make_staff):
+    municipality(app, "0405", "Westfriesland", min_cell=3)
+    for met in (True, True, False):
+        newcomer(
+            app,
+            municipality_id,
+            pips=[(date(2022, 3, 15), "B")],
+            obligation_met_on=date(2024, 1, 1) if met else None,
+            duo_notified_on=date(2022, 1, 5),
+        )
+    problems: list[str] = []
+    policy = staff_page(browser)
+    sign_in_staff(policy, live_server, make_staff(role="beleidsmedewerker"), problems, start=OVERVIEW)
+    policy.goto(f"{live_server}/reports/monitor?on=2025-06-01")
+    expect(policy.locator("#kpis")).to_be_visible()
+    expect(policy.locator("main")).to_contain_text("67%")  # two of three met: a figure, not a person
+    expect(policy.locator("main svg[role=img]").first).to_be_attached()
+    # the charts' styles (the data table beside each chart, the values' halo over the target line)
+    expect(policy.locator("link[href*='reports.css']")).to_have_count(1)
+    assert policy.locator(".chart").first.evaluate("e => getComputedStyle(e).display") == "flex"
+    problems += serious_violations(policy)
+    policy.goto(f"{live_server}/reports/monitor?on=9999-12-31")
+    expect(policy.locator(".utrecht-form-field-error-message").first).to_be_visible()
+    problems += serious_violations(policy)  # the refused date with its message
     assert problems == []

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import render_template, request
+from dataclasses import dataclass
+from datetime import date
+
+from flask import Response, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
@@ -13,16 +16,25 @@ from ...extensions import db
 from ...models.staff import BELEIDSMEDEWERKER, KLANTMANAGER
 from ...models.types import local_today
 from .. import bp
-from . import kpis, queries
+from ..exports import XLSX_MIMETYPE, xlsx_workbook
+from . import kpis, queries, sheets
 from .forms import MonitorForm
 
 
-@bp.get("/monitor")
-@requires(BELEIDSMEDEWERKER, KLANTMANAGER)
-def monitor_page() -> ResponseReturnValue:
-    """The KPIs per cohort and the lead times per municipality and quarter, for one region or municipality."""
-    staff = current_staff()
-    choices = queries.scopes(staff)
+@dataclass(frozen=True)
+class Figures:
+    """What the page and the workbook show: the choice made, and the tables as they stood on ``ref``."""
+
+    form: MonitorForm
+    scope: queries.Scope
+    ref: date
+    table: kpis.KpiTable
+    leads: kpis.LeadTimeTable
+
+
+def _figures() -> Figures | ResponseReturnValue:
+    """The figures of the chosen scope and date, or the page that says why there are none (422)."""
+    choices = queries.scopes(current_staff())
     form = MonitorForm(request.args)
     form.scope.choices = [(s.key, s.label) for s in choices]
     if not choices:
@@ -35,6 +47,22 @@ def monitor_page() -> ResponseReturnValue:
         queries.cohort_people(scope.municipality_ids, ref), ref, targets=scope.targets, min_known=scope.min_cell
     )
     leads = kpis.lead_time_table(queries.timelines(scope.municipality_ids, ref), ref, min_cell=scope.min_cell)
+    return Figures(form, scope, ref, table, leads)
+
+
+def _audited(action: str, record_type: str, scope: queries.Scope) -> None:
+    audit.record(action, record_type, scope.region.id if scope.region and scope.key[0] == "r" else None)
+    db.session.commit()
+
+
+@bp.get("/monitor")
+@requires(BELEIDSMEDEWERKER, KLANTMANAGER)
+def monitor_page() -> ResponseReturnValue:
+    """The KPIs per cohort and the lead times per municipality and quarter, for one region or municipality."""
+    figures = _figures()
+    if not isinstance(figures, Figures):
+        return figures
+    table, scope = figures.table, figures.scope
     charts = {
         kpi.id: bar_chart(
             str(kpi.label),
@@ -49,17 +77,44 @@ def monitor_page() -> ResponseReturnValue:
         for kpi, cells, total in table.rows
         if any(cells[c].percent is not None for c in table.cohorts)
     }
-    audit.record("report.viewed", "monitor", scope.region.id if scope.region and scope.key[0] == "r" else None)
-    db.session.commit()
+    _audited("report.viewed", "monitor", scope)
     return render_template(
         "reports/monitor.html",
-        form=form,
+        form=figures.form,
         scope=scope,
-        ref=ref,
+        ref=figures.ref,
         table=table,
-        leads=leads,
+        leads=figures.leads,
         names=queries.municipality_names(scope.municipality_ids),
         stages=kpis.STAGES,
         charts=charts,
         klantbeleving_target=scope.region.klantbeleving_target if scope.region else None,
+        xlsx_args={"on": figures.ref.isoformat(), "scope": scope.key},
+    )
+
+
+@bp.get("/monitor.xlsx")
+@requires(BELEIDSMEDEWERKER, KLANTMANAGER)
+def monitor_xlsx() -> ResponseReturnValue:
+    """The page's figures as a workbook: the cohort KPIs and the lead times, one sheet each."""
+    figures = _figures()
+    if not isinstance(figures, Figures):
+        return figures
+    scope = figures.scope
+    _audited("report.exported", "monitor_xlsx", scope)
+    names = queries.municipality_names(scope.municipality_ids)
+    workbook = xlsx_workbook(
+        [
+            (_("Cohort KPIs"), sheets.kpi_rows(figures.table)),
+            (
+                _("Lead times to the PIP"),
+                sheets.lead_rows(figures.leads, names, per_municipality=len(scope.municipality_ids) > 1),
+            ),
+        ]
+    )
+    name = f"monitor-{scope.key}-{figures.ref.isoformat()}.xlsx"
+    return Response(
+        workbook,
+        mimetype=XLSX_MIMETYPE,
+        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
     )

@@ -3,6 +3,7 @@ roles, hostile input, and the percentiles from stored timestamps (run on SQLite 
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import UTC, date, datetime, timedelta
 from itertools import count
@@ -12,7 +13,7 @@ from flask import Flask
 from sqlalchemy import event, select
 
 from app.extensions import db
-from app.models import Filling, Municipality, Newcomer, Pip, TermExtension
+from app.models import Filling, Municipality, Newcomer, Pip, Staff, TermExtension
 from app.models.partner import Region
 from app.models.records import PAID_WORK, ParticipationActivity, ReliefTrajectory
 from app.models.tenancy import limit_to
@@ -251,12 +252,17 @@ def _cohort(app, municipality_id, marker):  # noqa: ANN001, ANN202
         )
 
 
-def test_the_beleidsmedewerker_sees_the_region_and_no_person(app, client, make_staff, region, audit_log):
+def _two_cohorts_page(app, client, make_staff, region):  # noqa: ANN001, ANN202
+    """A cohort in Hoorn and one in Medemblik, and the region's page as its beleidsmedewerker sees it."""
     hoorn, medemblik = region
     _cohort(app, hoorn, "Zahra Hoornmarker")
     _cohort(app, medemblik, "Yonas Medemblikmarker")
     staff_sign_in(client, make_staff("beleidsmedewerker", codes=("0405", "0420")))
-    page = client.get("/reports/monitor?on=2025-06-01")
+    return client.get("/reports/monitor?on=2025-06-01")
+
+
+def test_the_beleidsmedewerker_sees_the_region_and_no_person(app, client, make_staff, region, audit_log):
+    page = _two_cohorts_page(app, client, make_staff, region)
     assert page.status_code == 200
     assert "Westfriesland" in page.text
     summary = page.text.split('id="kpis"', 1)[1]
@@ -375,3 +381,82 @@ def test_lead_times_over_too_few_people_are_not_shown_on_the_page(app, client, m
     assert '32 / 41.4 <span class="muted">(n=5)</span>' in tables["The whole selection"]
     assert "not shown" not in tables["The whole selection"]  # the intake stages have no one: "–"
     assert '100% <span class="muted">(5 of 5)</span>' in tables["The whole selection"]
+
+
+# -- the workbook ------------------------------------------------------------------------------------
+
+
+def workbook(response) -> dict[str, list[tuple]]:  # noqa: ANN001
+    """The sheets of an XLSX response by name, each a list of rows of cell values."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(response.data))
+    return {sheet.title: [tuple(c.value for c in row) for row in sheet.iter_rows()] for sheet in book.worksheets}
+
+
+def test_the_workbook_holds_the_pages_figures_as_numbers(app, client, make_staff, region, audit_log):
+    page = _two_cohorts_page(app, client, make_staff, region)
+    [link] = re.findall(r'href="(/reports/monitor\.xlsx\?[^"]+)"', page.text)
+    response = client.get(link.replace("&amp;", "&"))
+    assert response.status_code == 200
+    assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "monitor-r" in response.headers["Content-Disposition"]
+    sheets = workbook(response)
+    assert list(sheets) == ["Cohort KPIs", "Lead times to the PIP"]
+    kpi_rows = sheets["Cohort KPIs"]
+    assert kpi_rows[0][:4] == ("KPI", "Target in percent", "Cohort (first PIP)", "Result in percent")
+    b1 = [r for r in kpi_rows if r[0] == "B1-route: obligation met within the term"]
+    # the 2022-Q1 cohort and all cohorts together: 4 of 6 met, 67% against the region's 60%
+    assert [r[1:7] for r in b1] == [(60, "2022-Q1", 67, 4, 6, 6), (60, "All cohorts together", 67, 4, 6, 6)]
+    text = "\n".join(str(v) for rows in sheets.values() for row in rows for v in row if v is not None)
+    assert "marker" not in text  # figures only, never a person
+    leads = sheets["Lead times to the PIP"]
+    assert [r[:3] for r in leads[1:]] == [
+        ("The whole selection", "2022-Q1", 6),
+        ("Hoorn", "2022-Q1", 3),
+        ("Gemeente 0420", "2022-Q1", 3),
+    ]
+    assert [e.record_type for e in audit_log(action="report.exported")] == ["monitor_xlsx"]
+
+
+def test_the_workbook_leaves_out_what_the_page_hides(app, client, make_staff, region):
+    """Smallest cell 3: each municipality's lead times are "not shown" and their n left out, as on the page."""
+    hoorn, medemblik = region
+    for municipality_id, days in ((hoorn, (30, 31, 32, 33)), (medemblik, (47,))):
+        for d in days:
+            newcomer(
+                app, municipality_id, duo_notified_on=date(2024, 1, 10), pips=[(date(2024, 1, 10) + timedelta(d), "B")]
+            )
+    staff_sign_in(client, make_staff("beleidsmedewerker", codes=("0405", "0420")))
+    leads = workbook(client.get("/reports/monitor.xlsx?on=2025-06-01"))["Lead times to the PIP"]
+    header, whole, *municipalities = leads
+    median = header.index("DUO notice to PIP: median in days")
+    assert whole[median : median + 3] == (32, 41.4, 5)
+    for row in municipalities:
+        assert row[median : median + 3] == ("not shown", None, None)
+        assert not {30, 31, 32, 33, 47} & set(row[3:])
+
+
+def test_the_workbook_is_in_the_staff_members_language_and_refuses_what_the_page_refuses(app, client, make_staff):
+    hoorn = municipality(app, "0405", "Westfriesland")
+    _cohort(app, hoorn, "x")
+    login = make_staff("beleidsmedewerker")
+    with app.app_context():
+        db.session.get(Staff, login.id).language = "nl"  # staff read Dutch by default
+        db.session.commit()
+    staff_sign_in(client, login)
+    sheets = workbook(client.get("/reports/monitor.xlsx?on=2025-06-01"))
+    assert list(sheets)[0] == "Cohort-KPI's"
+    assert sheets["Cohort-KPI's"][0][0] == "KPI"
+    assert sheets["Cohort-KPI's"][0][2] == "Cohort (eerste PIP)"
+    for query in ("on=9999-12-31", "on=1e30", "scope=m99999999999999999999", "scope=r-1"):
+        response = client.get(f"/reports/monitor.xlsx?{query}")
+        assert response.status_code == 422, query
+        assert response.mimetype == "text/html"  # the page with the message next to the field, no workbook
+
+
+@pytest.mark.parametrize("role", ["beheerder"])
+def test_other_roles_get_no_workbook(app, client, make_staff, role):
+    staff_sign_in(client, make_staff(role))
+    assert client.get("/reports/monitor.xlsx").status_code == 404
